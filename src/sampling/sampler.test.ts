@@ -1,0 +1,181 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Sampler } from './sampler.ts';
+import { ContainerNamer } from '../cgroup/naming.ts';
+import { ticksPerSecond } from '../units.ts';
+import { FakeProc, type FakeProcess } from '../../test/support/fake-proc.ts';
+import type { Sample } from './sample.ts';
+
+const HZ = 100;
+
+/** A sampler over a fake tree with a clock that advances exactly one second per sample. */
+function setup(t: { after: (fn: () => void) => void }, map: Record<string, string> = {}, countExitedChildren = true) {
+  const proc = new FakeProc();
+  t.after(() => proc.cleanup());
+  let mono = 0;
+  const namer = new ContainerNamer(new Map(Object.entries(map)));
+  const sampler = new Sampler({ procPath: proc.root, clockTicks: ticksPerSecond(HZ), pageSize: 4096, namer, countExitedChildren,
+    clock: { monotonic: () => mono, wall: () => 1_700_000_000_000 + mono } });
+  let uptime = 1000;
+  const step = (processes: FakeProcess[], vanished: number[] = []): Sample => {
+    proc.set(processes, uptime);
+    for (const pid of vanished) proc.addVanished(pid);
+    const s = sampler.sample();
+    mono += 1000; uptime += 1;
+    return s;
+  };
+  return { proc, step, namer };
+}
+
+const cpuOf = (s: Sample, key: string) => s.containers.get(key)?.cpuCores ?? 0;
+// Processes that started before the collector: start ticks far below uptime (1000 s = 100,000 ticks).
+const OLD = 5_000;
+
+describe('Sampler', () => {
+  test('the first sample is a baseline: no rates, elapsed 0', (t) => {
+    const { step } = setup(t);
+    const s = step([{ pid: 10, comm: 'node', ppid: 1, utime: 500, start: OLD, cgroup: '/runner' }]);
+    assert.equal(s.elapsed, 0);
+    assert.equal(s.processes[0]!.cpuCores, 0);
+    assert.equal(s.cpuTotalPercent, undefined);
+  });
+
+  test('CPU is the utime+stime delta over the elapsed time', (t) => {
+    const { step } = setup(t);
+    step([{ pid: 10, comm: 'node', ppid: 1, utime: 500, stime: 100, start: OLD, cgroup: '/runner' }]);
+    const s = step([{ pid: 10, comm: 'node', ppid: 1, utime: 560, stime: 115, start: OLD, cgroup: '/runner' }]);
+    assert.equal(s.elapsed, 1);
+    assert.equal(s.processes[0]!.cpuCores, 0.75);
+    assert.equal(cpuOf(s, '/runner'), 0.75);
+    assert.equal(s.containers.get('/runner')!.memoryBytes, 100 * 4096);
+  });
+
+  test('treats a reused pid (new start time) as a new process, never a negative delta', (t) => {
+    const { step } = setup(t);
+    step([{ pid: 10, comm: 'make', ppid: 1, utime: 9000, start: OLD, cgroup: '/runner' }]);
+    // pid 10 exited and was reused by a process born during the interval that has used 20 ticks so far.
+    const s = step([{ pid: 10, comm: 'cc1', ppid: 1, utime: 20, start: 100_050, cgroup: '/runner' }]);
+    assert.equal(s.processes[0]!.cpuCores, 0.2);
+    assert.equal(s.newProcesses, 1);
+  });
+
+  test('a process that existed before the collector started is a baseline, not a burst', (t) => {
+    const { step } = setup(t);
+    step([]);
+    // Not seen in the first sample (e.g. unreadable then), but started long before it.
+    const s = step([{ pid: 11, comm: 'java', ppid: 1, utime: 50_000, start: OLD, cgroup: '/runner' }]);
+    assert.equal(s.processes[0]!.cpuCores, 0);
+  });
+
+  test('a process born between samples counts its whole life', (t) => {
+    const { step } = setup(t);
+    step([]);
+    const s = step([{ pid: 12, comm: 'gcc', ppid: 1, utime: 30, stime: 10, start: 100_020, cgroup: '/runner' }]);
+    assert.equal(cpuOf(s, '/runner'), 0.4);
+  });
+
+  test('a pid listed but gone before its files were read is skipped and counted as vanished', (t) => {
+    const { step } = setup(t);
+    step([{ pid: 10, comm: 'node', ppid: 1, utime: 1, start: OLD, cgroup: '/runner' }]);
+    const s = step([{ pid: 10, comm: 'node', ppid: 1, utime: 2, start: OLD, cgroup: '/runner' }], [77, 78]);
+    assert.equal(s.vanished, 2);
+    assert.deepEqual(s.processes.map((p) => p.pid), [10]);
+    assert.equal(cpuOf(s, '/runner'), 0.01);
+  });
+
+  test('processes are grouped by cgroup, zombies hold no memory', (t) => {
+    const { step } = setup(t);
+    const s = step([
+      { pid: 10, comm: 'node', ppid: 1, utime: 1, start: OLD, cgroup: '/runner' },
+      { pid: 11, comm: 'sh', ppid: 10, utime: 1, start: OLD, cgroup: '/runner', rssPages: 0, state: 'Z' },
+      { pid: 20, comm: 'collector', ppid: 1, utime: 1, start: OLD, cgroup: '/sidecar' },
+    ]);
+    assert.deepEqual([...s.containers.keys()].sort(), ['/runner', '/sidecar']);
+    assert.equal(s.containers.get('/runner')!.processes, 2);
+    assert.equal(s.containers.get('/runner')!.memoryBytes, 100 * 4096);
+  });
+
+  test('CGROUP_PROCESS_MAP names a cgroup by comm or by the executable name a long comm was cut from', (t) => {
+    const { step, namer } = setup(t, { runner: 'job', 'long-running-build-tool': 'build' });
+    step([
+      { pid: 10, comm: 'runner', ppid: 1, utime: 1, start: OLD, cgroup: '/a' },
+      { pid: 20, comm: 'long-running-bu', ppid: 1, utime: 1, start: OLD, cgroup: '/b', cmdline: ['/usr/bin/long-running-build-tool', '-x'] },
+      { pid: 30, comm: 'sh', ppid: 1, utime: 1, start: OLD, cgroup: '/c' },
+    ]);
+    assert.deepEqual([namer.mapped('/a'), namer.mapped('/b'), namer.mapped('/c')], ['job', 'build', undefined]);
+  });
+
+  test('a process that execs into a mapped program names its cgroup', (t) => {
+    const { step, namer } = setup(t, { node: 'runner' });
+    step([{ pid: 10, comm: 'sh', ppid: 1, utime: 1, start: OLD, cgroup: '/a', cmdline: ['sh', '-c', 'exec node x'] }]);
+    assert.equal(namer.mapped('/a'), undefined);
+    step([{ pid: 10, comm: 'node', ppid: 1, utime: 2, start: OLD, cgroup: '/a', cmdline: ['node', 'x'] }]);
+    assert.equal(namer.mapped('/a'), 'runner');
+  });
+});
+
+describe('Sampler: CPU of children that exit between samples', () => {
+  const shell = (cutime: number, utime = 10): FakeProcess => ({ pid: 100, comm: 'bash', ppid: 1, utime, cutime, start: OLD, cgroup: '/runner' });
+
+  test('children born and reaped between samples are counted through the reaper\'s cutime', (t) => {
+    const { step } = setup(t);
+    step([shell(0)]);
+    // 300 compiler runs of 10 ms each lived and died inside one 1 s interval: the shell's cutime grew by 300.
+    const s = step([shell(300)]);
+    assert.equal(cpuOf(s, '/runner'), 3);
+  });
+
+  test('...but not with the accounting turned off (the plain utime+stime method misses them)', (t) => {
+    const { step } = setup(t, {}, false);
+    step([shell(0)]);
+    assert.equal(cpuOf(step([shell(300)]), '/runner'), 0);
+  });
+
+  test('a child seen alive is not counted twice when its reaper\'s cutime grows', (t) => {
+    const { step } = setup(t);
+    const child = (utime: number): FakeProcess => ({ pid: 101, comm: 'cc1', ppid: 100, utime, start: 100_000, cgroup: '/runner' });
+    step([shell(0), child(40)]);
+    const s2 = step([shell(0), child(90)]); // the child used 50 ticks
+    assert.equal(cpuOf(s2, '/runner'), 0.5);
+    // The child used 20 more ticks, exited and was reaped: cutime = its whole life, 110 ticks.
+    const s3 = step([shell(110)]);
+    assert.equal(cpuOf(s3, '/runner'), 0.2);
+  });
+
+  test('a reap seen a sample late is absorbed by the carry, never a negative rate', (t) => {
+    const { step } = setup(t);
+    const child = (utime: number): FakeProcess => ({ pid: 101, comm: 'cc1', ppid: 100, utime, start: 100_000, cgroup: '/runner' });
+    step([shell(0), child(40)]);
+    // The child was read alive at 90, then exited and was reaped at 100 before the shell was read.
+    const s2 = step([shell(100), child(90)]);
+    assert.equal(cpuOf(s2, '/runner'), 1.5); // 50 (child) + 100 (shell's cutime): 90 counted twice for now
+    const s3 = step([shell(100)]);
+    assert.equal(cpuOf(s3, '/runner'), 0); // the 90 already counted is subtracted; no negative rate
+    // 30 new ticks of children, less the 90 still owed from the double count: -60 carried on.
+    assert.equal(cpuOf(step([shell(130)]), '/runner'), 0);
+    assert.equal(cpuOf(step([shell(190)]), '/runner'), 0); // 60 more: the debt is paid
+    assert.equal(cpuOf(step([shell(200)]), '/runner'), 0.1); // counted again from here
+    // Over s2..s6 the container got 150 + 10 ticks, as the truth: 60 (child) + 100 (later children).
+  });
+
+  test('orphans reaped by the pod\'s pause process count for their own container', (t) => {
+    const { step } = setup(t);
+    const pause: (c: number) => FakeProcess = (cutime) => ({ pid: 1, comm: 'pause', ppid: 0, utime: 0, cutime, start: 10, cgroup: '/pause' });
+    const orphan: FakeProcess = { pid: 300, comm: 'daemon', ppid: 1, utime: 70, start: OLD, cgroup: '/runner' };
+    step([pause(0), orphan]);
+    step([pause(0), { ...orphan, utime: 80 }]);
+    const s = step([pause(95)]); // the orphan used 15 more ticks, then exited and pause reaped it
+    assert.equal(cpuOf(s, '/runner'), 0.15);
+    assert.equal(cpuOf(s, '/pause'), 0);
+  });
+
+  test('a grandchild whose parent also exited flows up to the nearest live ancestor', (t) => {
+    const { step } = setup(t);
+    const make: FakeProcess = { pid: 200, comm: 'make', ppid: 100, utime: 10, start: 100_000, cgroup: '/runner' };
+    const cc: FakeProcess = { pid: 201, comm: 'cc1', ppid: 200, utime: 40, start: 100_001, cgroup: '/runner' };
+    step([shell(0), make, cc]);
+    // cc used 10 more and was reaped by make (make's cutime 50); make used 5 more and was reaped by bash.
+    const s = step([shell(10 + 5 + 50)]);
+    assert.equal(cpuOf(s, '/runner'), 0.15);
+  });
+});

@@ -1,0 +1,229 @@
+// Takes one sample of every visible process: CPU from tick deltas of the same (pid, start time), memory
+// from statm, the container from the cgroup (read once per process), plus the node's CPU and memory.
+// Owns the state that makes deltas possible: the previous reading of every live process.
+import { performance } from 'node:perf_hooks';
+import { ProcParseError } from '../proc/errors.ts';
+import { parseStat } from '../proc/stat.ts';
+import { parseStatm } from '../proc/statm.ts';
+import { parseCmdline, executableName, displayCmdline } from '../proc/cmdline.ts';
+import { parseMeminfo } from '../proc/meminfo.ts';
+import { parseSystemStat, cpuBusyPercent, type SystemCpu } from '../proc/system-stat.ts';
+import { parseUptime } from '../proc/uptime.ts';
+import { parseCgroupFile, groupingPath, containerIdentity } from '../cgroup/identity.ts';
+import type { ContainerNamer } from '../cgroup/naming.ts';
+import { bytes, cores, seconds, type TicksPerSecond } from '../units.ts';
+import { ProcReader } from './proc-reader.ts';
+import type { ContainerSample, ProcessSample, Sample } from './sample.ts';
+
+export type SamplerOptions = {
+  readonly procPath: string;
+  readonly clockTicks: TicksPerSecond;
+  readonly pageSize: number;
+  readonly namer: ContainerNamer;
+  /** Count the CPU of children that exited between samples through their reaper's cutime/cstime. */
+  readonly countExitedChildren: boolean;
+  /** Called once per cgroup key, when its first process is seen. */
+  readonly onNewContainer?: (key: string, cgroupPath: string) => void;
+  readonly onNamed?: (key: string, name: string, by: string) => void;
+  readonly onConflict?: (key: string, kept: string, ignored: string) => void;
+  /** Monotonic and wall-clock milliseconds; tests replace them to make rates exact. */
+  readonly clock?: { readonly monotonic: () => number; readonly wall: () => number };
+};
+
+const realClock = { monotonic: () => performance.now(), wall: () => Date.now() };
+
+/** What the sampler remembers of one process between samples. Mutated in place: no garbage per sample. */
+type ProcState = {
+  readonly pid: number;
+  readonly startTicks: number;
+  readonly containerKey: string;
+  ppid: number;
+  comm: string;
+  cmdline: string;
+  /** Last utime+stime and cutime+cstime, in ticks. */
+  own: number;
+  kids: number;
+  seen: number;
+  /** This interval's cutime+cstime growth, less what was already counted of children that exited. */
+  kidDelta: number;
+  /** A container other than its own whose exited processes this one reaped in the interval. */
+  reapedFrom: string | undefined;
+  /** Negative kidDelta still to absorb (a child counted while alive, reaped a sample later). */
+  carry: number;
+  carryAge: number;
+};
+
+type ContainerAcc = { cpuTicks: number; memory: number; processes: number };
+
+/** A subtraction not absorbed within this many samples was an auto-reaped child: nobody's cutime grew. */
+const MAX_CARRY_AGE = 3;
+
+export class Sampler {
+  readonly #o: SamplerOptions;
+  readonly #reader: ProcReader;
+  readonly #procs = new Map<number, ProcState>();
+  #seq = 0;
+  #prevMono = 0;
+  #prevUptimeTicks = 0;
+  #prevCpu: SystemCpu | undefined;
+  #knownKeys = new Set<string>();
+
+  constructor(options: SamplerOptions) {
+    this.#o = options;
+    this.#reader = new ProcReader(options.procPath);
+  }
+
+  /** Takes one sample. The first one sets baselines: its rates are zero and its elapsed time is 0. */
+  sample(): Sample {
+    const seq = ++this.#seq;
+    const first = seq === 1;
+    const clock = this.#o.clock ?? realClock;
+    const mono = clock.monotonic();
+    const timeMs = clock.wall();
+    const elapsed = seconds(first ? 0 : (mono - this.#prevMono) / 1000);
+    const hz = this.#o.clockTicks;
+    const reader = this.#reader;
+
+    const uptimeText = reader.readText('uptime');
+    const uptimeTicks = uptimeText === undefined ? 0 : parseUptime(uptimeText) * hz;
+    const cpu = parseSystemStat(this.#mustRead('stat'));
+    const mem = parseMeminfo(this.#mustRead('meminfo'));
+
+    const live: ProcState[] = [];
+    const gone: ProcState[] = [];
+    const processes: ProcessSample[] = [];
+    const acc = new Map<string, ContainerAcc>();
+    let vanished = 0, newProcesses = 0;
+
+    for (const pid of reader.listPids()) {
+      let n = reader.read(`${pid}/stat`);
+      if (n <= 0) { vanished++; continue; }
+      let stat;
+      try {
+        stat = parseStat(reader.buffer, n);
+      } catch (err) {
+        if (err instanceof ProcParseError) { vanished++; continue; } // cut short by an exit mid-read
+        throw err;
+      }
+      const own = stat.utime + stat.stime, kids = stat.cutime + stat.cstime;
+      let st = this.#procs.get(pid);
+      let ownDelta: number, kidDelta: number;
+      if (st !== undefined && st.startTicks === stat.startTicks) {
+        ownDelta = Math.max(0, own - st.own);
+        kidDelta = Math.max(0, kids - st.kids);
+        if (st.comm !== stat.comm) { // exec'd into another program: same process, new name and argv
+          st.comm = stat.comm;
+          this.#observe(st, this.#readArgv(pid));
+        }
+      } else {
+        if (st !== undefined) gone.push(st); // the pid was reused: the old process is gone
+        const cgroupText = reader.readText(`${pid}/cgroup`);
+        if (cgroupText === undefined) { vanished++; continue; }
+        const path = groupingPath(parseCgroupFile(cgroupText));
+        const key = containerIdentity(path).key;
+        if (!this.#knownKeys.has(key)) { this.#knownKeys.add(key); this.#o.onNewContainer?.(key, path); }
+        // Born since the last sample: all of its CPU was used in this interval. Otherwise it is a baseline.
+        const born = !first && stat.startTicks > this.#prevUptimeTicks;
+        ownDelta = born ? own : 0;
+        kidDelta = born ? kids : 0;
+        st = { pid, startTicks: stat.startTicks, containerKey: key, ppid: stat.ppid, comm: stat.comm, cmdline: '',
+          own, kids, seen: seq, kidDelta: 0, reapedFrom: undefined, carry: 0, carryAge: 0 };
+        this.#procs.set(pid, st);
+        this.#observe(st, this.#readArgv(pid));
+        newProcesses++;
+      }
+      n = reader.read(`${pid}/statm`);
+      const rss = n > 0 ? parseStatm(reader.buffer, n).residentPages * this.#o.pageSize : 0;
+      st.own = own; st.kids = kids; st.ppid = stat.ppid; st.seen = seq;
+      st.kidDelta = kidDelta; st.reapedFrom = undefined;
+      live.push(st);
+
+      let c = acc.get(st.containerKey);
+      if (c === undefined) acc.set(st.containerKey, (c = { cpuTicks: 0, memory: 0, processes: 0 }));
+      c.cpuTicks += ownDelta; c.memory += rss; c.processes++;
+      processes.push({ pid, startTicks: stat.startTicks, comm: stat.comm, cmdline: st.cmdline, containerKey: st.containerKey,
+        cpuCores: cores(first || elapsed <= 0 ? 0 : ownDelta / hz / elapsed), rssBytes: bytes(rss) });
+    }
+
+    for (const st of this.#procs.values()) if (st.seen !== seq) gone.push(st);
+    for (const st of gone) if (this.#procs.get(st.pid) === st) this.#procs.delete(st.pid);
+    if (this.#o.countExitedChildren && !first) this.#addExitedChildren(live, gone, acc);
+
+    const containers = new Map<string, ContainerSample>();
+    for (const [key, c] of acc) {
+      containers.set(key, { key, cpuCores: cores(first || elapsed <= 0 ? 0 : c.cpuTicks / hz / elapsed),
+        memoryBytes: bytes(c.memory), processes: c.processes });
+    }
+    const cpuTotalPercent = this.#prevCpu === undefined ? undefined : cpuBusyPercent(this.#prevCpu, cpu);
+    this.#prevCpu = cpu;
+    this.#prevMono = mono;
+    this.#prevUptimeTicks = uptimeTicks;
+    return { timeMs, elapsed, cpuTotalPercent, memUsedBytes: bytes(mem.totalBytes - mem.availableBytes),
+      memTotalBytes: mem.totalBytes, containers, processes, vanished, newProcesses };
+  }
+
+  /**
+   * A reaped child's whole life lands in its reaper's cutime/cstime. Live reapers' growth is added, less what
+   * was already counted while those children were seen alive (their last own+kids): what is left is the CPU of
+   * children that lived and died between two samples, and the last interval of those that were seen. netdata's
+   * apps.plugin does the same (research/linux-accounting.md §2.3). A child whose parent also exited flows up to
+   * the nearest live ancestor, through the parent's cutime.
+   */
+  #addExitedChildren(live: ProcState[], gone: ProcState[], acc: Map<string, ContainerAcc>): void {
+    const goneByPid = new Map<number, ProcState>();
+    for (const st of gone) goneByPid.set(st.pid, st);
+    for (const child of gone) {
+      const reaper = this.#liveAncestor(child, goneByPid);
+      if (reaper === undefined) continue; // reaped outside the namespace: its last interval is not visible
+      reaper.kidDelta -= child.own + child.kids;
+      if (child.containerKey !== reaper.containerKey) reaper.reapedFrom = child.containerKey;
+    }
+    for (const st of live) {
+      const residual = st.kidDelta + st.carry;
+      if (residual >= 0) {
+        st.carry = 0; st.carryAge = 0;
+        if (residual > 0) {
+          // Children inherit their parent's cgroup, so the unseen tail is the parent's container's, unless it
+          // reaped orphans of another container (the pod's pause process does).
+          const key = st.reapedFrom ?? st.containerKey;
+          let c = acc.get(key);
+          if (c === undefined) acc.set(key, (c = { cpuTicks: 0, memory: 0, processes: 0 }));
+          c.cpuTicks += residual;
+        }
+      } else if (++st.carryAge > MAX_CARRY_AGE) {
+        st.carry = 0; st.carryAge = 0;
+      } else st.carry = residual;
+    }
+  }
+
+  #liveAncestor(child: ProcState, goneByPid: Map<number, ProcState>): ProcState | undefined {
+    let ppid = child.ppid, born = child.startTicks;
+    for (let depth = 0; depth < 64 && ppid > 0; depth++) {
+      const parent = this.#procs.get(ppid);
+      // A parent starts before its child: a younger process at that pid is a reuse, not the parent.
+      if (parent !== undefined && parent.seen === this.#seq && parent.startTicks <= born) return parent;
+      const dead = goneByPid.get(ppid);
+      if (dead === undefined || dead.startTicks > born) return undefined;
+      ppid = dead.ppid; born = dead.startTicks;
+    }
+    return undefined;
+  }
+
+  #readArgv(pid: number): string[] {
+    const n = this.#reader.read(`${pid}/cmdline`);
+    return n <= 0 ? [] : parseCmdline(this.#reader.buffer, n);
+  }
+
+  #observe(st: ProcState, argv: string[]): void {
+    st.cmdline = displayCmdline(argv);
+    const result = this.#o.namer.observe(st.containerKey, st.comm, executableName(argv));
+    if (result.named !== undefined) this.#o.onNamed?.(st.containerKey, result.named, st.comm);
+    if (result.conflict !== undefined) this.#o.onConflict?.(st.containerKey, this.#o.namer.mapped(st.containerKey) ?? '', result.conflict);
+  }
+
+  #mustRead(file: string): string {
+    const text = this.#reader.readText(file);
+    if (text === undefined) throw new Error(`${this.#reader.root}/${file}: cannot be read`);
+    return text;
+  }
+}

@@ -1,0 +1,65 @@
+// Builds small /proc trees for sampler tests. Every file has the real kernel's format: the stat line is the
+// fixture's real line with the fields under test replaced, the node-wide files are copied from a real VM.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fixtureText } from './fixtures.ts';
+
+export type FakeProcess = {
+  pid: number; comm: string; ppid: number; utime: number; stime?: number; cutime?: number; cstime?: number;
+  start: number; rssPages?: number; cgroup: string; cmdline?: string[]; state?: string;
+};
+
+const REAL = fixtureText('proc/host-hybrid/7618/stat').trim().split(' ');
+
+export function statLine(p: FakeProcess): string {
+  const f = [...REAL.slice(2)]; // f[0] = field 3 (state)
+  const set = (field: number, v: number | string) => { f[field - 3] = String(v); };
+  set(3, p.state ?? 'S'); set(4, p.ppid); set(14, p.utime); set(15, p.stime ?? 0); set(16, p.cutime ?? 0);
+  set(17, p.cstime ?? 0); set(22, p.start); set(24, p.rssPages ?? 100);
+  return `${p.pid} (${p.comm}) ${f.join(' ')}\n`;
+}
+
+export class FakeProc {
+  readonly root = mkdtempSync(`${tmpdir()}/rrc-proc-`);
+  uptimeSeconds = 1000;
+
+  constructor() {
+    this.#writeNodeFiles();
+  }
+
+  /** Replaces the tree's processes with `processes`, and sets the uptime (seconds since boot). */
+  set(processes: FakeProcess[], uptimeSeconds: number): void {
+    rmSync(this.root, { recursive: true, force: true });
+    mkdirSync(this.root);
+    this.#writeNodeFiles();
+    this.uptimeSeconds = uptimeSeconds;
+    this.#writeUptime();
+    for (const p of processes) {
+      const dir = `${this.root}/${p.pid}`;
+      mkdirSync(dir);
+      writeFileSync(`${dir}/stat`, statLine(p));
+      writeFileSync(`${dir}/statm`, `5000 ${p.rssPages ?? 100} 10 1 0 200 0\n`);
+      writeFileSync(`${dir}/cgroup`, `4:memory:${p.cgroup}\n0::${p.cgroup}\n`);
+      writeFileSync(`${dir}/cmdline`, p.cmdline ? `${p.cmdline.join('\0')}\0` : '');
+    }
+  }
+
+  /** A pid directory that is listed but whose files are gone: the process exited mid-scan. */
+  addVanished(pid: number): void {
+    mkdirSync(`${this.root}/${pid}`, { recursive: true });
+  }
+
+  cleanup(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  #writeNodeFiles(): void {
+    writeFileSync(`${this.root}/stat`, fixtureText('proc/host-hybrid/stat'));
+    writeFileSync(`${this.root}/meminfo`, fixtureText('proc/host-hybrid/meminfo'));
+    this.#writeUptime();
+  }
+
+  #writeUptime(): void {
+    writeFileSync(`${this.root}/uptime`, `${this.uptimeSeconds.toFixed(2)} 100.00\n`);
+  }
+}
