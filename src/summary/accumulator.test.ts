@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Accumulator, type SummaryOptions } from './accumulator.ts';
+import type { ContainerSample, ProcessSample, Sample } from '../sampling/sample.ts';
+import { bytes, cores, seconds } from '../units.ts';
+
+const options = (o: Partial<SummaryOptions> = {}): SummaryOptions => ({
+  top: 2, limits: new Map(), mappedName: () => undefined,
+  collection: { collector_version: 'test', interval_seconds: 1, clock_ticks_per_second: 100, short_lived_accounting: true },
+  ...o,
+});
+
+const t0 = Date.parse('2026-12-02T10:00:00Z');
+function sample(i: number, containers: [string, number, number][], processes: Partial<ProcessSample>[] = []): Sample {
+  const map = new Map<string, ContainerSample>(containers.map(([key, cpu, mem]) =>
+    [key, { key, cpuCores: cores(cpu), memoryBytes: bytes(mem), processes: 1 }]));
+  return {
+    timeMs: t0 + i * 1000, elapsed: seconds(i === 0 ? 0 : 1), cpuTotalPercent: i === 0 ? undefined : 50,
+    memUsedBytes: bytes(1000 * i), memTotalBytes: bytes(8000), containers: map, vanished: 0, newProcesses: 0,
+    processes: processes.map((p) => ({ pid: 1, startTicks: 1, comm: 'x', cmdline: 'x', containerKey: '/a', cpuCores: cores(0), rssBytes: bytes(0), ...p })),
+  };
+}
+
+test('Accumulator: the first sample is a baseline; statistics come from the intervals after it', () => {
+  const acc = new Accumulator(options());
+  acc.addContainer('/a', '/kubepods/pod1/' + 'a'.repeat(64));
+  acc.add(sample(0, [['/a', 0, 100]]));
+  for (let i = 1; i <= 4; i++) acc.add(sample(i, [['/a', i, 100 * i]]));
+  const s = acc.summarize();
+  assert.equal(s.sample_count, 4);
+  assert.equal(s.duration_seconds, 4);
+  assert.equal(s.start_time, '2026-12-02T10:00:00.000Z');
+  assert.deepEqual(s.containers[0]!.cpu_cores, { peak: 4, p99: 3.97, p95: 3.85, p75: 3.25, p50: 2.5, avg: 2.5 });
+  assert.equal(s.containers[0]!.name, 'aaaaaaaaaaaa'); // unnamed: the short container id
+  assert.equal(s.mem_total_bytes, 8000);
+  assert.equal(s.mem_used_bytes.peak, 4000);
+});
+
+test('Accumulator: a container that appears mid-run used nothing before it appeared', () => {
+  const acc = new Accumulator(options());
+  acc.add(sample(0, []));
+  acc.add(sample(1, [['/a', 1, 10]]));
+  acc.add(sample(2, [['/a', 1, 10], ['/b', 2, 20]]));
+  const b = acc.summarize().containers.find((c) => c.cgroup === '/b')!;
+  assert.deepEqual([b.cpu_cores.peak, b.cpu_cores.avg], [2, 1]);
+});
+
+test('Accumulator: cgroups mapped to one name are summed per interval; limits give fractions', () => {
+  const acc = new Accumulator(options({
+    mappedName: (key) => (key === '/x' || key === '/y' ? 'runner' : undefined),
+    limits: new Map([['runner', { cpu: cores(2), memory: bytes(1000) }]]),
+  }));
+  acc.add(sample(0, []));
+  acc.add(sample(1, [['/x', 0.5, 200], ['/y', 0.5, 300], ['/z', 1, 1]]));
+  acc.add(sample(2, [['/x', 1, 400], ['/y', 0.5, 400], ['/z', 1, 1]]));
+  const s = acc.summarize();
+  assert.equal(s.containers[0]!.name, 'runner'); // named containers first
+  assert.deepEqual([s.containers[0]!.cpu_cores.peak, s.containers[0]!.memory_bytes.peak], [1.5, 800]);
+  assert.deepEqual(s.containers[0]!.limits, { cpu_cores: 2, memory_bytes: 1000 });
+  assert.deepEqual(s.containers[0]!.fraction_of_limit, { cpu_peak: 0.75, cpu_p95: 0.7375, memory_peak: 0.8, memory_p95: 0.785 });
+  assert.equal(s.containers[1]!.fraction_of_limit, undefined);
+});
+
+test('Accumulator: top lists rank by peak CPU and by peak memory, with exited processes kept', () => {
+  const acc = new Accumulator(options());
+  acc.add(sample(0, [], [{ pid: 1, comm: 'a' }, { pid: 2, comm: 'b' }]));
+  acc.add(sample(1, [], [{ pid: 1, comm: 'a', cpuCores: cores(0.5), rssBytes: bytes(10) }, { pid: 2, comm: 'b', cpuCores: cores(2), rssBytes: bytes(5) }]));
+  acc.add(sample(2, [], [{ pid: 1, comm: 'a', cpuCores: cores(1.5), rssBytes: bytes(50) }, { pid: 3, comm: 'c', cpuCores: cores(0.1), rssBytes: bytes(99) }]));
+  const s = acc.summarize();
+  assert.deepEqual(s.top_cpu_processes.map((p) => [p.name, p.peak_cpu_percent, p.avg_cpu_percent]), [['b', 200, 200], ['a', 150, 100]]);
+  assert.deepEqual(s.top_mem_processes.map((p) => [p.name, p.peak_mem_bytes]), [['c', 99], ['a', 50]]);
+});
+
+test('Accumulator: thousands of short-lived processes do not grow the process table without bound', () => {
+  const acc = new Accumulator(options({ top: 3 }));
+  for (let i = 0; i < 2000; i++) acc.add(sample(i, [], [{ pid: 10_000 + i, startTicks: i, comm: `p${i}`, cpuCores: cores(i % 7), rssBytes: bytes(i) }]));
+  const s = acc.summarize();
+  assert.deepEqual(s.top_mem_processes.map((p) => p.peak_mem_bytes), [1999, 1998, 1997]);
+  assert.equal(s.top_cpu_processes[0]!.peak_cpu_percent, 600);
+});
+

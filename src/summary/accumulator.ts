@@ -1,0 +1,198 @@
+// Accumulates samples over a run and turns them into the run summary. Keeps every interval's value per
+// series (exact percentiles) and, per process, only what the top lists need; finished processes are pruned
+// to the best candidates so a fork-heavy job does not grow memory without bound.
+import type { Sample } from '../sampling/sample.ts';
+import { containerIdentity } from '../cgroup/identity.ts';
+import type { Bytes, Cores } from '../units.ts';
+import { Series } from './series.ts';
+import { computeStats, roundTo } from './stats.ts';
+import type { CollectionInfo, ContainerSummary, ProcessSummary, RunSummary, Stats } from './types.ts';
+
+export type ContainerLimits = { readonly cpu?: Cores; readonly memory?: Bytes };
+
+export type SummaryOptions = {
+  readonly top: number;
+  /** CGROUP_LIMITS, validated: container name -> limits. */
+  readonly limits: ReadonlyMap<string, ContainerLimits>;
+  /** The mapped name of a cgroup key, if CGROUP_PROCESS_MAP named it. */
+  readonly mappedName: (key: string) => string | undefined;
+  readonly collection: Omit<CollectionInfo, 'processes_vanished' | 'processes_seen'>;
+};
+
+type ContainerTrack = { readonly key: string; readonly cgroup: string; readonly cpu: Series; readonly memory: Series; processes: number };
+type ProcessTrack = {
+  readonly pid: number; readonly startTicks: number; comm: string; cmdline: string; readonly key: string;
+  peakCpu: number; cpuSum: number; intervals: number; peakMem: number; lastSeen: number;
+};
+
+const cores4 = roundTo(4), percent2 = roundTo(2), wholeBytes = Math.round;
+
+export class Accumulator {
+  readonly #o: SummaryOptions;
+  readonly #system = { cpu: new Series(), mem: new Series() };
+  readonly #containers = new Map<string, ContainerTrack>();
+  readonly #live = new Map<number, ProcessTrack>();
+  #finished: ProcessTrack[] = [];
+  #intervals = 0;
+  #samples = 0;
+  #startMs: number | undefined;
+  #endMs: number | undefined;
+  #memTotal = 0;
+  #vanished = 0;
+  #seen = 0;
+
+  constructor(options: SummaryOptions) {
+    this.#o = options;
+  }
+
+  /** Intervals measured so far: the number of values in every statistic. */
+  get intervals(): number {
+    return this.#intervals;
+  }
+
+  /** A container's cgroup was first seen; `cgroup` is the path it was identified by. */
+  addContainer(key: string, cgroup: string): void {
+    if (this.#containers.has(key)) return;
+    const track = { key, cgroup, cpu: new Series(), memory: new Series(), processes: 0 };
+    track.cpu.padTo(this.#intervals);
+    track.memory.padTo(this.#intervals);
+    this.#containers.set(key, track);
+  }
+
+  add(sample: Sample): void {
+    this.#samples++;
+    this.#startMs ??= sample.timeMs;
+    this.#endMs = sample.timeMs;
+    this.#memTotal = sample.memTotalBytes;
+    this.#vanished += sample.vanished;
+    this.#seen += sample.newProcesses;
+    for (const p of sample.processes) this.#trackProcess(p, sample.elapsed > 0);
+    this.#pruneFinished();
+    if (sample.elapsed <= 0) return; // the first sample only sets the baselines
+    const i = this.#intervals;
+    this.#system.cpu.push(sample.cpuTotalPercent ?? 0);
+    this.#system.mem.push(sample.memUsedBytes);
+    for (const c of sample.containers.values()) {
+      if (!this.#containers.has(c.key)) this.addContainer(c.key, c.key);
+      const t = this.#containers.get(c.key)!;
+      t.cpu.padTo(i); t.memory.padTo(i);
+      t.cpu.push(c.cpuCores); t.memory.push(c.memoryBytes);
+    }
+    this.#intervals = i + 1;
+    for (const t of this.#containers.values()) { t.cpu.padTo(i + 1); t.memory.padTo(i + 1); }
+  }
+
+  summarize(): RunSummary {
+    const start = this.#startMs ?? Date.now(), end = this.#endMs ?? start;
+    const processes = [...this.#finished, ...this.#live.values()];
+    const containers = this.#containerSummaries();
+    const top = this.#o.top;
+    const nameOf = this.#namesByKey();
+    const toSummary = (p: ProcessTrack): ProcessSummary => ({
+      pid: p.pid, name: p.comm, cmdline: p.cmdline, container: nameOf.get(p.key) ?? p.key,
+      peak_cpu_percent: percent2(p.peakCpu * 100),
+      avg_cpu_percent: percent2(p.intervals === 0 ? 0 : (p.cpuSum / p.intervals) * 100),
+      peak_mem_bytes: p.peakMem,
+    });
+    return {
+      start_time: new Date(start).toISOString(),
+      end_time: new Date(end).toISOString(),
+      duration_seconds: roundTo(3)((end - start) / 1000),
+      sample_count: this.#intervals,
+      cpu_total_percent: computeStats(this.#system.cpu.values(), percent2),
+      mem_used_bytes: computeStats(this.#system.mem.values(), wholeBytes),
+      mem_total_bytes: this.#memTotal,
+      containers,
+      top_cpu_processes: byCpu(processes).slice(0, top).map(toSummary),
+      top_mem_processes: byMemory(processes).slice(0, top).map(toSummary),
+      collection: { ...this.#o.collection, processes_vanished: this.#vanished, processes_seen: this.#seen },
+    };
+  }
+
+  #trackProcess(p: Sample['processes'][number], measured: boolean): void {
+    let t = this.#live.get(p.pid);
+    if (t !== undefined && t.startTicks !== p.startTicks) { this.#finished.push(t); t = undefined; }
+    if (t === undefined) {
+      t = { pid: p.pid, startTicks: p.startTicks, comm: p.comm, cmdline: p.cmdline, key: p.containerKey,
+        peakCpu: 0, cpuSum: 0, intervals: 0, peakMem: 0, lastSeen: 0 };
+      this.#live.set(p.pid, t);
+      const c = this.#containers.get(p.containerKey);
+      if (c !== undefined) c.processes++;
+    }
+    t.comm = p.comm; t.cmdline = p.cmdline; t.lastSeen = this.#samples;
+    if (p.rssBytes > t.peakMem) t.peakMem = p.rssBytes;
+    if (!measured) return;
+    if (p.cpuCores > t.peakCpu) t.peakCpu = p.cpuCores;
+    t.cpuSum += p.cpuCores;
+    t.intervals++;
+  }
+
+  /** Processes not in the latest sample have exited; keep only those that could still make a top list. */
+  #pruneFinished(): void {
+    for (const [pid, t] of this.#live) {
+      if (t.lastSeen !== this.#samples) { this.#live.delete(pid); this.#finished.push(t); }
+    }
+    const keep = Math.max(this.#o.top, 1);
+    if (this.#finished.length > 4 * keep + 64) {
+      this.#finished = [...new Set([...byCpu(this.#finished).slice(0, keep), ...byMemory(this.#finished).slice(0, keep)])];
+    }
+  }
+
+  #namesByKey(): Map<string, string> {
+    const names = new Map<string, string>();
+    const taken = new Set<string>();
+    for (const key of this.#containers.keys()) {
+      const mapped = this.#o.mappedName(key);
+      if (mapped !== undefined) { names.set(key, mapped); taken.add(mapped); }
+    }
+    for (const t of this.#containers.values()) {
+      if (names.has(t.key)) continue;
+      const base = containerIdentity(t.cgroup).displayName;
+      let name = base;
+      for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+      names.set(t.key, name);
+      taken.add(name);
+    }
+    return names;
+  }
+
+  #containerSummaries(): ContainerSummary[] {
+    const names = this.#namesByKey();
+    const groups = new Map<string, ContainerTrack[]>();
+    for (const t of this.#containers.values()) {
+      const name = names.get(t.key)!;
+      groups.set(name, [...(groups.get(name) ?? []), t]);
+    }
+    const out: (ContainerSummary & { mapped: boolean })[] = [];
+    for (const [name, tracks] of groups) {
+      const cpu = computeStats(Series.sum(tracks.map((t) => t.cpu)).values(), cores4);
+      const memory = computeStats(Series.sum(tracks.map((t) => t.memory)).values(), wholeBytes);
+      const limits = this.#o.limits.get(name);
+      out.push({
+        name, cgroup: tracks.map((t) => t.cgroup).join(','), cpu_cores: cpu, memory_bytes: memory,
+        process_count: tracks.reduce((n, t) => n + t.processes, 0),
+        ...(limits === undefined ? {} : { limits: limitsJson(limits), fraction_of_limit: fractions(cpu, memory, limits) }),
+        mapped: this.#o.mappedName(tracks[0]!.key) !== undefined,
+      });
+    }
+    // Named containers first, then the busiest.
+    out.sort((a, b) => Number(b.mapped) - Number(a.mapped) || b.cpu_cores.avg - a.cpu_cores.avg || a.name.localeCompare(b.name));
+    return out.map(({ mapped: _mapped, ...c }) => c);
+  }
+}
+
+const byCpu = (ps: ProcessTrack[]) => [...ps].sort((a, b) => b.peakCpu - a.peakCpu || b.cpuSum - a.cpuSum);
+const byMemory = (ps: ProcessTrack[]) => [...ps].sort((a, b) => b.peakMem - a.peakMem || b.peakCpu - a.peakCpu);
+
+const limitsJson = (l: ContainerLimits) => ({
+  ...(l.cpu === undefined ? {} : { cpu_cores: l.cpu }),
+  ...(l.memory === undefined ? {} : { memory_bytes: l.memory }),
+});
+
+const fraction = roundTo(4);
+function fractions(cpu: Stats, memory: Stats, l: ContainerLimits) {
+  return {
+    ...(l.cpu ? { cpu_peak: fraction(cpu.peak / l.cpu), cpu_p95: fraction(cpu.p95 / l.cpu) } : {}),
+    ...(l.memory ? { memory_peak: fraction(memory.peak / l.memory), memory_p95: fraction(memory.p95 / l.memory) } : {}),
+  };
+}

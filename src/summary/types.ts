@@ -1,0 +1,92 @@
+// The run summary as it goes over the wire: the reference collector's JSON shape, plus fields that
+// older readers ignore. Field names carry their units; every number is finite.
+
+/** Statistics of one series over the run. Percentiles use linear interpolation (see docs/statistics.md). */
+export type Stats = {
+  readonly peak: number;
+  readonly p99: number;
+  readonly p95: number;
+  readonly p75: number;
+  readonly p50: number;
+  readonly avg: number;
+};
+
+export type ContainerLimitsJson = {
+  /** CPU limit in cores (Kubernetes `500m` = 0.5). */
+  readonly cpu_cores?: number;
+  /** Memory limit in bytes. */
+  readonly memory_bytes?: number;
+};
+
+/** Use as a fraction of the limit (1 = at the limit); present for the limits that are known. */
+export type FractionOfLimit = {
+  readonly cpu_peak?: number;
+  readonly cpu_p95?: number;
+  readonly memory_peak?: number;
+  readonly memory_p95?: number;
+};
+
+export type ContainerSummary = {
+  readonly name: string;
+  /** The cgroup path the container was identified by, as the collector saw it. */
+  readonly cgroup: string;
+  readonly cpu_cores: Stats;
+  readonly memory_bytes: Stats;
+  /** Distinct processes (pid, start time) seen in this container over the run. */
+  readonly process_count: number;
+  readonly limits?: ContainerLimitsJson;
+  readonly fraction_of_limit?: FractionOfLimit;
+};
+
+export type ProcessSummary = {
+  readonly pid: number;
+  readonly name: string;
+  /** Command line, truncated to 256 characters, with values of secret-looking flags masked. */
+  readonly cmdline: string;
+  readonly container: string;
+  /** Highest CPU rate seen over one interval; 100 = one core. */
+  readonly peak_cpu_percent: number;
+  /** Average CPU rate over the samples in which the process was alive; 100 = one core. */
+  readonly avg_cpu_percent: number;
+  readonly peak_mem_bytes: number;
+};
+
+export type RunSummary = {
+  readonly start_time: string;
+  readonly end_time: string;
+  readonly duration_seconds: number;
+  readonly sample_count: number;
+  /** Node-wide CPU busy, 0-100, from /proc/stat (in a pod this is the node, not the pod). */
+  readonly cpu_total_percent: Stats;
+  /** Node-wide memory in use: MemTotal - MemAvailable. */
+  readonly mem_used_bytes: Stats;
+  readonly mem_total_bytes: number;
+  readonly containers: readonly ContainerSummary[];
+  readonly top_cpu_processes: readonly ProcessSummary[];
+  readonly top_mem_processes: readonly ProcessSummary[];
+  /** What the collector could not see, so a reader can judge the figures. */
+  readonly collection: CollectionInfo;
+};
+
+export type CollectionInfo = {
+  readonly collector_version: string;
+  readonly interval_seconds: number;
+  readonly clock_ticks_per_second: number;
+  /** Whether the CPU of processes that exited between samples was counted (through their reaper's cutime). */
+  readonly short_lived_accounting: boolean;
+  /** Processes listed in /proc that exited before their files could be read. */
+  readonly processes_vanished: number;
+  /** Distinct processes (pid, start time) seen over the run. */
+  readonly processes_seen: number;
+};
+
+/** The body of POST /api/v1/metrics. */
+export type PushBody = {
+  readonly organization: string;
+  readonly repository: string;
+  readonly workflow: string;
+  readonly job: string;
+  readonly run_id: string;
+  readonly execution_id: string;
+  readonly summary: RunSummary;
+};
