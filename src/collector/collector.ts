@@ -1,0 +1,89 @@
+// The collector's lifecycle: sample every interval, and on stop take a last sample and summarise.
+// Owns the timer, the sampler and the accumulator; knows nothing about signals or the network.
+import type { Logger } from 'pino';
+import { ContainerNamer } from '../cgroup/naming.ts';
+import { Sampler } from '../sampling/sampler.ts';
+import { Accumulator } from '../summary/accumulator.ts';
+import type { RunSummary } from '../summary/types.ts';
+import type { TicksPerSecond } from '../units.ts';
+import type { CollectorConfig } from './config.ts';
+import { VERSION } from '../version.ts';
+
+export type CollectorDeps = { readonly clockTicks: TicksPerSecond; readonly pageSize: number; readonly log: Logger };
+
+export class Collector {
+  readonly #config: CollectorConfig;
+  readonly #log: Logger;
+  readonly #sampler: Sampler;
+  readonly #acc: Accumulator;
+  #timer: NodeJS.Timeout | undefined;
+  #started = 0;
+  #ticks = 0;
+  #lastSampleMono = 0;
+  #stopped = false;
+
+  constructor(config: CollectorConfig, deps: CollectorDeps) {
+    this.#config = config;
+    this.#log = deps.log;
+    const namer = new ContainerNamer(config.processMap);
+    this.#acc = new Accumulator({
+      top: config.top, limits: config.limits, mappedName: (key) => namer.mapped(key),
+      collection: { collector_version: VERSION, interval_seconds: config.intervalMs / 1000,
+        clock_ticks_per_second: deps.clockTicks, short_lived_accounting: config.countExitedChildren },
+    });
+    this.#sampler = new Sampler({
+      procPath: config.procPath, clockTicks: deps.clockTicks, pageSize: deps.pageSize, namer,
+      countExitedChildren: config.countExitedChildren,
+      onNewContainer: (key, cgroup) => {
+        this.#acc.addContainer(key, cgroup);
+        this.#log.debug({ key, cgroup }, 'container seen');
+      },
+      onNamed: (key, name, by) => this.#log.info({ container: name, cgroup: key, process: by }, 'container named by process map'),
+      onConflict: (key, kept, ignored) =>
+        this.#log.warn({ cgroup: key, kept, ignored }, 'two process map entries name one cgroup; keeping the first'),
+    });
+  }
+
+  /** Samples now (the baseline) and then every interval, on a fixed schedule that does not drift. */
+  start(): void {
+    this.#started = performance.now();
+    this.#sampleOnce();
+    this.#schedule();
+  }
+
+  /** Stops sampling, takes a last sample so the final partial interval counts, and summarises. Idempotent. */
+  stop(): RunSummary {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      clearTimeout(this.#timer);
+      // A last interval shorter than a tenth of the interval is mostly noise in its rates: skip it.
+      if (performance.now() - this.#lastSampleMono >= this.#config.intervalMs / 10) this.#sampleOnce();
+    }
+    return this.#acc.summarize();
+  }
+
+  #schedule(): void {
+    const interval = this.#config.intervalMs;
+    const now = performance.now();
+    this.#ticks = Math.max(this.#ticks + 1, Math.ceil((now - this.#started) / interval));
+    this.#timer = setTimeout(() => {
+      if (this.#stopped) return;
+      this.#sampleOnce();
+      this.#schedule();
+    }, this.#started + this.#ticks * interval - now);
+  }
+
+  #sampleOnce(): void {
+    const t0 = performance.now();
+    try {
+      const sample = this.#sampler.sample();
+      this.#acc.add(sample);
+      this.#lastSampleMono = t0;
+      this.#log.debug({ processes: sample.processes.length, containers: sample.containers.size, vanished: sample.vanished,
+        durationMs: Math.round((performance.now() - t0) * 100) / 100 }, 'sample taken');
+    } catch (err) {
+      // A sample that fails (a /proc that cannot be read) is logged and skipped; the run goes on.
+      this.#log.error({ err }, 'sample failed');
+    }
+  }
+}

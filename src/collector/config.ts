@@ -1,0 +1,200 @@
+// The collector's configuration: flags and environment variables parsed and validated once, here, with
+// one-line errors naming the field. Past this module, code takes CollectorConfig, never process.env.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseDurationMs, formatDuration } from './duration.ts';
+import { parseCpuQuantity, parseMemoryQuantity, QuantityError } from '../cgroup/quantity.ts';
+import type { ContainerLimits } from '../summary/accumulator.ts';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/log.ts';
+import { millis, type Millis } from '../units.ts';
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type RunScope = {
+  readonly organization: string;
+  readonly repository: string;
+  readonly workflow: string;
+  readonly job: string;
+  readonly runId: string;
+};
+
+export type CollectorConfig = {
+  readonly intervalMs: Millis;
+  readonly procPath: string;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly top: number;
+  readonly pushEndpoint: URL | undefined;
+  readonly pushToken: string | undefined;
+  readonly pushTimeoutMs: Millis;
+  readonly output: string | undefined;
+  readonly countExitedChildren: boolean;
+  readonly processMap: ReadonlyMap<string, string>;
+  readonly limits: ReadonlyMap<string, ContainerLimits>;
+  readonly scope: RunScope;
+};
+
+type FlagSpec = { type: 'string' | 'boolean'; default?: string | boolean; help: string; env?: string };
+/** Every flag, its default and its help line: parseArgs and --help read the same table. */
+export const FLAGS = {
+  interval: { type: 'string', default: '2s', help: 'time between samples, a Go duration (500ms, 2s, 1m)' },
+  'proc-path': { type: 'string', default: '/proc', help: 'the proc filesystem to read' },
+  'log-level': { type: 'string', default: 'info', help: 'debug, info, warn or error' },
+  'log-format': { type: 'string', default: 'json', help: 'json or text (logs go to stderr)' },
+  top: { type: 'string', default: '5', help: 'how many processes the top CPU and memory lists hold' },
+  'push-endpoint': { type: 'string', help: 'receiver URL to POST the summary to; without it the summary is printed to stdout' },
+  'push-token': { type: 'string', env: 'COLLECTOR_PUSH_TOKEN', help: 'bearer token for the push (a scoped token from the receiver)' },
+  'push-timeout': { type: 'string', default: '20s', help: 'time all push attempts together may take' },
+  output: { type: 'string', help: 'also write the summary JSON to this file' },
+  'count-exited-children': { type: 'boolean', default: true,
+    help: 'count the CPU of processes that exit between samples, from their reaper\'s cutime (--no-count-exited-children: off)' },
+  help: { type: 'boolean', default: false, help: 'print this help and exit' },
+  version: { type: 'boolean', default: false, help: 'print the version and exit' },
+} as const satisfies Record<string, FlagSpec>;
+
+export const ENVIRONMENT = {
+  GITHUB_REPOSITORY_OWNER: 'organization of the run (default: the part of GITHUB_REPOSITORY before "/")',
+  GITHUB_REPOSITORY: 'repository, the full owner/name',
+  GITHUB_WORKFLOW: 'workflow name or file',
+  GITHUB_JOB: 'job name',
+  GITHUB_RUN_ID: 'run identifier',
+  COLLECTOR_PUSH_TOKEN: 'push token when --push-token is not given',
+  CGROUP_PROCESS_MAP: 'JSON object, process name -> container name: {"node":"runner"}',
+  CGROUP_LIMITS: 'JSON object, container -> {"cpu": "500m", "memory": "1Gi"} in Kubernetes quantities',
+} as const;
+
+const bad = (field: string, value: string, want: string) =>
+  new UsageError(`${field}: ${JSON.stringify(value)} is not ${want}`);
+
+/** Go's flag package takes `-interval=2s`; the reference collector's users may pass flags that way. */
+const normalizeArg = (arg: string) => (/^-[a-z][a-z-]+(=|$)/.test(arg) ? `-${arg}` : arg);
+
+export type ParsedCommand = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'run'; readonly config: CollectorConfig };
+
+export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
+  const options: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(Object.entries(FLAGS).map(([k, f]) =>
+    [k, { type: f.type, ...('default' in f ? { default: f.default } : {}) }]));
+  const parsed = parseArgs({ args: argv.map(normalizeArg), strict: true, allowPositionals: true, allowNegative: true, options });
+  const v = parsed.values as Record<string, string | boolean | undefined>;
+  const positionals = parsed.positionals;
+  if (v.help) return { kind: 'help' };
+  if (v.version) return { kind: 'version' };
+  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const str = (k: keyof typeof FLAGS) => v[k] as string | undefined;
+
+  const intervalMs = parseDurationMs(str('interval')!);
+  if (intervalMs === undefined || intervalMs < 10) throw bad('--interval', str('interval')!, 'a duration of 10ms or more, such as 2s');
+  const pushTimeoutMs = parseDurationMs(str('push-timeout')!);
+  if (pushTimeoutMs === undefined || pushTimeoutMs <= 0) throw bad('--push-timeout', str('push-timeout')!, 'a positive duration such as 20s');
+  const top = Number(str('top'));
+  if (!/^\d+$/.test(str('top')!) || top > 1000) throw bad('--top', str('top')!, 'a whole number from 0 to 1000');
+  const logLevel = oneOf('--log-level', str('log-level')!, LOG_LEVELS);
+  const logFormat = oneOf('--log-format', str('log-format')!, LOG_FORMATS);
+
+  let pushEndpoint: URL | undefined;
+  const endpoint = str('push-endpoint');
+  if (endpoint !== undefined) {
+    if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) throw bad('--push-endpoint', endpoint, 'an http:// or https:// URL');
+    pushEndpoint = new URL(endpoint);
+  }
+  const pushToken = str('push-token') ?? env.COLLECTOR_PUSH_TOKEN;
+  // The token's value is never echoed: an error names the flag only.
+  if (pushToken === '') throw new UsageError('--push-token/COLLECTOR_PUSH_TOKEN: empty');
+  if (pushEndpoint !== undefined && pushToken === undefined) {
+    throw new UsageError('--push-endpoint needs a token: give --push-token or set COLLECTOR_PUSH_TOKEN');
+  }
+  const scope = runScope(env, pushEndpoint !== undefined);
+
+  return { kind: 'run', config: {
+    intervalMs: millis(intervalMs), procPath: str('proc-path')!, logLevel, logFormat, top, pushEndpoint, pushToken,
+    pushTimeoutMs: millis(pushTimeoutMs), output: str('output'), countExitedChildren: v['count-exited-children'] as boolean,
+    processMap: parseProcessMap(env.CGROUP_PROCESS_MAP), limits: parseLimits(env.CGROUP_LIMITS), scope,
+  } };
+}
+
+function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw bad(field, value, `one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+/** Without an endpoint the scope only labels the printed summary, so missing values are allowed there. */
+function runScope(env: NodeJS.ProcessEnv, required: boolean): RunScope {
+  const repository = env.GITHUB_REPOSITORY ?? '';
+  const organization = env.GITHUB_REPOSITORY_OWNER || (repository.includes('/') ? repository.split('/', 1)[0]! : '');
+  const scope = { organization, repository, workflow: env.GITHUB_WORKFLOW ?? '', job: env.GITHUB_JOB ?? '', runId: env.GITHUB_RUN_ID ?? '' };
+  if (required) {
+    const missing = Object.entries({ GITHUB_REPOSITORY_OWNER: organization, GITHUB_REPOSITORY: repository,
+      GITHUB_WORKFLOW: scope.workflow, GITHUB_JOB: scope.job, GITHUB_RUN_ID: scope.runId }).filter(([, value]) => value === '');
+    if (missing.length > 0) {
+      throw new UsageError(`--push-endpoint needs the run's scope: set ${missing.map(([k]) => k).join(', ')}`);
+    }
+  }
+  return scope;
+}
+
+function parseJsonObject(name: string, text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`${name}: not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UsageError(`${name}: must be a JSON object`);
+  return value as Record<string, unknown>;
+}
+
+export function parseProcessMap(text: string | undefined): ReadonlyMap<string, string> {
+  const map = new Map<string, string>();
+  if (text === undefined || text.trim() === '') return map;
+  for (const [process, container] of Object.entries(parseJsonObject('CGROUP_PROCESS_MAP', text))) {
+    if (typeof container !== 'string' || container === '') {
+      throw new UsageError(`CGROUP_PROCESS_MAP.${process}: ${JSON.stringify(container)} is not a container name`);
+    }
+    if (process === '') throw new UsageError('CGROUP_PROCESS_MAP: an empty process name matches nothing');
+    map.set(process, container);
+  }
+  return map;
+}
+
+export function parseLimits(text: string | undefined): ReadonlyMap<string, ContainerLimits> {
+  const limits = new Map<string, ContainerLimits>();
+  if (text === undefined || text.trim() === '') return limits;
+  for (const [container, value] of Object.entries(parseJsonObject('CGROUP_LIMITS', text))) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new UsageError(`CGROUP_LIMITS.${container}: must be an object like {"cpu": "500m", "memory": "1Gi"}`);
+    }
+    const entry: { cpu?: ReturnType<typeof parseCpuQuantity>; memory?: ReturnType<typeof parseMemoryQuantity> } = {};
+    for (const [field, raw] of Object.entries(value as Record<string, unknown>)) {
+      const path = `CGROUP_LIMITS.${container}.${field}`;
+      if (field !== 'cpu' && field !== 'memory') throw new UsageError(`${path}: unknown field (want cpu, memory)`);
+      if (typeof raw !== 'string' && typeof raw !== 'number') throw new UsageError(`${path}: ${JSON.stringify(raw)} is not a quantity`);
+      try {
+        if (field === 'cpu') entry.cpu = parseCpuQuantity(raw);
+        else entry.memory = parseMemoryQuantity(raw);
+      } catch (err) {
+        if (err instanceof QuantityError) throw new UsageError(`${path}: ${err.message}`);
+        throw err;
+      }
+    }
+    limits.set(container, entry);
+  }
+  return limits;
+}
+
+export function helpText(version: string): string {
+  const width = 26;
+  const lines = [`collector ${version}: samples /proc, groups processes into containers by cgroup, and at SIGTERM/SIGINT`,
+    'summarises the run and pushes it to a receiver (or prints it).', '', 'Usage: collector [flags]', '', 'Flags:'];
+  for (const [name, f] of Object.entries(FLAGS) as [string, FlagSpec][]) {
+    const flag = f.type === 'string' ? `--${name}=VALUE` : `--${name}`;
+    const def = f.default === undefined || f.type === 'boolean' ? '' : ` (default ${String(f.default)})`;
+    const env = f.env ? ` [env ${f.env}]` : '';
+    lines.push(`  ${flag.padEnd(width)}${f.help}${def}${env}`);
+  }
+  lines.push('', 'Environment:');
+  for (const [name, help] of Object.entries(ENVIRONMENT)) lines.push(`  ${name.padEnd(width)}${help}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export { formatDuration };

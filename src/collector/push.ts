@@ -1,0 +1,108 @@
+// Sends the summary to the receiver: POST with the push token, retried with exponential backoff and jitter on
+// connection errors, timeouts, 429 and 5xx (honouring Retry-After), never on other 4xx. Every attempt carries
+// the same body, so the same execution_id: the receiver keeps one row however many attempts land.
+import type { Logger } from 'pino';
+import type { PushBody } from '../summary/types.ts';
+
+export class PushError extends Error {
+  override name = 'PushError';
+  /** The last HTTP status, or undefined when no response came back. */
+  readonly status: number | undefined;
+  readonly attempts: number;
+  constructor(message: string, status: number | undefined, attempts: number) {
+    super(message);
+    this.status = status;
+    this.attempts = attempts;
+  }
+}
+
+export type PushOptions = {
+  readonly endpoint: URL;
+  readonly token: string;
+  /** All attempts together end within this time. */
+  readonly timeoutMs: number;
+  readonly log: Logger;
+  /** Delay before the second attempt; doubles each time, with full jitter. */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly fetch?: typeof fetch;
+  /** Aborts waiting and in-flight attempts, e.g. on a second SIGTERM. */
+  readonly signal?: AbortSignal;
+};
+
+export type PushResult = { readonly status: number; readonly attempts: number };
+
+const RETRYABLE = (status: number) => status === 429 || status === 408 || status >= 500;
+
+export async function pushSummary(body: PushBody, o: PushOptions): Promise<PushResult> {
+  const doFetch = o.fetch ?? fetch;
+  const deadline = performance.now() + o.timeoutMs;
+  const base = o.baseDelayMs ?? 250, cap = o.maxDelayMs ?? 5_000;
+  const payload = JSON.stringify(body);
+  let lastStatus: number | undefined, lastReason = 'no attempt';
+  for (let attempt = 1; ; attempt++) {
+    const left = deadline - performance.now();
+    if (left <= 0) break;
+    let retryAfterMs: number | undefined;
+    try {
+      const signals = [AbortSignal.timeout(Math.ceil(left)), ...(o.signal ? [o.signal] : [])];
+      const res = await doFetch(o.endpoint, {
+        method: 'POST', body: payload, signal: AbortSignal.any(signals),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
+      });
+      const text = await res.text().catch(() => '');
+      if (res.ok) return { status: res.status, attempts: attempt };
+      lastStatus = res.status;
+      lastReason = reasonOf(text) ?? res.statusText;
+      if (!RETRYABLE(res.status)) throw new PushError(`push rejected: ${res.status} ${lastReason}`, res.status, attempt);
+      retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+    } catch (err) {
+      if (err instanceof PushError) throw err;
+      if (!isTransportError(err)) throw err; // a bug, not the network: retrying would hide it
+      if (o.signal?.aborted) throw new PushError('push aborted', lastStatus, attempt);
+      lastStatus = undefined;
+      lastReason = causeOf(err);
+    }
+    const delay = Math.min(cap, retryAfterMs ?? Math.random() * base * 2 ** (attempt - 1));
+    if (performance.now() + delay >= deadline) {
+      o.log.warn({ attempt, status: lastStatus, reason: lastReason }, 'push failed, no time left to retry');
+      throw new PushError(`push failed after ${attempt} attempts: ${lastStatus ?? 'no response'} ${lastReason}`, lastStatus, attempt);
+    }
+    o.log.warn({ attempt, status: lastStatus, reason: lastReason, retryInMs: Math.round(delay) }, 'push failed, retrying');
+    await sleep(delay, o.signal);
+  }
+  throw new PushError(`push timed out: ${lastStatus ?? 'no response'} ${lastReason}`, lastStatus, 0);
+}
+
+/** The receiver answers {"error": "..."}; anything else is cut short so a proxy's HTML page stays out of logs. */
+function reasonOf(text: string): string | undefined {
+  try {
+    const json = JSON.parse(text) as { error?: unknown };
+    if (typeof json.error === 'string') return json.error.slice(0, 200);
+  } catch { /* not JSON */ }
+  return text === '' ? undefined : text.slice(0, 120);
+}
+
+/** fetch rejects with TypeError("fetch failed", {cause}) for network errors, and with the signal's reason on abort. */
+const isTransportError = (err: unknown) =>
+  err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError' || (err instanceof TypeError && 'cause' in err));
+
+function causeOf(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timeout';
+  return e.cause?.code ?? e.cause?.message ?? e.message;
+}
+
+/** Retry-After in seconds or as an HTTP date. */
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
