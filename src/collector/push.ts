@@ -26,6 +26,8 @@ export type PushOptions = {
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly fetch?: typeof fetch;
+  /** The jitter's source, 0..1; tests fix it. */
+  readonly random?: () => number;
   /** Aborts waiting and in-flight attempts, e.g. on a second SIGTERM. */
   readonly signal?: AbortSignal;
 };
@@ -40,9 +42,11 @@ export async function pushSummary(body: PushBody, o: PushOptions): Promise<PushR
   const base = o.baseDelayMs ?? 250, cap = o.maxDelayMs ?? 5_000;
   const payload = JSON.stringify(body);
   let lastStatus: number | undefined, lastReason = 'no attempt';
+  let attempts = 0;
   for (let attempt = 1; ; attempt++) {
     const left = deadline - performance.now();
     if (left <= 0) break;
+    attempts = attempt;
     let retryAfterMs: number | undefined;
     try {
       const signals = [AbortSignal.timeout(Math.ceil(left)), ...(o.signal ? [o.signal] : [])];
@@ -63,7 +67,7 @@ export async function pushSummary(body: PushBody, o: PushOptions): Promise<PushR
       lastStatus = undefined;
       lastReason = causeOf(err);
     }
-    const delay = Math.min(cap, retryAfterMs ?? Math.random() * base * 2 ** (attempt - 1));
+    const delay = Math.min(cap, retryAfterMs ?? (o.random ?? Math.random)() * base * 2 ** (attempt - 1));
     if (performance.now() + delay >= deadline) {
       o.log.warn({ attempt, status: lastStatus, reason: lastReason }, 'push failed, no time left to retry');
       throw new PushError(`push failed after ${attempt} attempts: ${lastStatus ?? 'no response'} ${lastReason}`, lastStatus, attempt);
@@ -71,7 +75,7 @@ export async function pushSummary(body: PushBody, o: PushOptions): Promise<PushR
     o.log.warn({ attempt, status: lastStatus, reason: lastReason, retryInMs: Math.round(delay) }, 'push failed, retrying');
     await sleep(delay, o.signal);
   }
-  throw new PushError(`push timed out: ${lastStatus ?? 'no response'} ${lastReason}`, lastStatus, 0);
+  throw new PushError(`push timed out: ${lastStatus ?? 'no response'} ${lastReason}`, lastStatus, attempts);
 }
 
 /** The receiver answers {"error": "..."}; anything else is cut short so a proxy's HTML page stays out of logs. */

@@ -37,7 +37,7 @@ test('collector: a one-core burner reads as one core, pushed in the documented b
     const cgroup = isRoot ? new TestCgroup(`rrc-e2e-${process.pid}`) : undefined;
     t.after(() => cgroup?.remove());
 
-    const collector = startProgram('collector', ['--interval=250ms', `--push-endpoint=${sink.url}`, '--log-format=json', '--top=3'], {
+    const collector = startProgram('collector', ['--interval=250ms', `--push-endpoint=${sink.url}`, '--log-format=json', '--top=5'], {
       COLLECTOR_PUSH_TOKEN: TOKEN, GITHUB_REPOSITORY_OWNER: 'my-org', GITHUB_REPOSITORY: 'my-org/my-repo',
       GITHUB_WORKFLOW: 'ci.yml', GITHUB_JOB: 'build', GITHUB_RUN_ID: 'run-123',
       CGROUP_PROCESS_MAP: JSON.stringify({ 'rrc-burner': 'job' }), CGROUP_LIMITS: JSON.stringify({ job: { cpu: '2', memory: '1Gi' } }),
@@ -69,9 +69,13 @@ test('collector: a one-core burner reads as one core, pushed in the documented b
     assert.ok(s.sample_count >= 10, `sample_count ${s.sample_count}`);
     const job = s.containers.find((c) => c.name === 'job');
     assert.ok(job, `no container "job" in ${s.containers.map((c) => c.name).join(', ')}`);
-    // The burner was alive for all but the first and last partial intervals.
-    assert.ok(job.cpu_cores.p50 > 0.9 && job.cpu_cores.p50 < 1.1, `p50 ${job.cpu_cores.p50}`);
-    assert.ok(job.cpu_cores.avg > 0.8 && job.cpu_cores.avg < 1.1, `avg ${job.cpu_cores.avg}`);
+    // The burner was alive for all but the first and last partial intervals: its rate is the container's median.
+    // Ground truth for the rate: the kernel's CPU time of the cgroup over the burner's wall time (about 1 on an
+    // idle machine; less when other work competes for the two cores).
+    const truthRate = cgroup ? cgroup.cpuSeconds() / (BURN_MS / 1000) : 1;
+    t.diagnostic(`job p50 ${job.cpu_cores.p50} cores, avg ${job.cpu_cores.avg}, kernel ${truthRate.toFixed(3)} cores`);
+    assert.ok(truthRate > 0.8, `the burner got only ${truthRate} of a core: the machine is too busy for this test`);
+    assert.ok(Math.abs(job.cpu_cores.p50 - truthRate) / truthRate < 0.1, `p50 ${job.cpu_cores.p50} vs ${truthRate}`);
     assert.deepEqual(job.limits, { cpu_cores: 2, memory_bytes: 1073741824 });
     assert.ok(Math.abs(job.fraction_of_limit!.cpu_peak! - job.cpu_cores.peak / 2) < 1e-3);
     assert.equal(s.top_cpu_processes[0]?.name, 'rrc-burner');
@@ -82,6 +86,7 @@ test('collector: a one-core burner reads as one core, pushed in the documented b
       // CPU-seconds: the summary's average over the measured time against the kernel's count for the cgroup.
       const measured = job.cpu_cores.avg * s.sample_count * 0.25;
       const truth = cgroup.cpuSeconds();
+      t.diagnostic(`CPU-seconds: collector ${measured.toFixed(3)}, cgroup ${truth.toFixed(3)}`);
       assert.ok(Math.abs(measured - truth) / truth < 0.05, `collector ${measured.toFixed(3)} s vs cgroup ${truth.toFixed(3)} s`);
       assert.equal(job.cgroup, cgroup.path);
     }
