@@ -6,16 +6,27 @@ import { Sampler } from '../sampling/sampler.ts';
 import { Accumulator } from '../summary/accumulator.ts';
 import type { RunSummary } from '../summary/types.ts';
 import type { TicksPerSecond } from '../units.ts';
+import type { CollectorMetrics } from '../observability/collector-metrics.ts';
 import type { CollectorConfig } from './config.ts';
 import { VERSION } from '../version.ts';
 
-export type CollectorDeps = { readonly clockTicks: TicksPerSecond; readonly pageSize: number; readonly log: Logger };
+export type CollectorDeps = {
+  readonly clockTicks: TicksPerSecond;
+  readonly pageSize: number;
+  readonly log: Logger;
+  readonly metrics?: CollectorMetrics;
+};
+
+/** /healthz turns unhealthy once no sample has landed for this many intervals. */
+const STALE_INTERVALS = 3;
 
 export class Collector {
   readonly #config: CollectorConfig;
   readonly #log: Logger;
   readonly #sampler: Sampler;
   readonly #acc: Accumulator;
+  readonly #namer: ContainerNamer;
+  readonly #metrics: CollectorMetrics | undefined;
   #timer: NodeJS.Timeout | undefined;
   #started = 0;
   #ticks = 0;
@@ -25,7 +36,8 @@ export class Collector {
   constructor(config: CollectorConfig, deps: CollectorDeps) {
     this.#config = config;
     this.#log = deps.log;
-    const namer = new ContainerNamer(config.processMap);
+    this.#metrics = deps.metrics;
+    const namer = (this.#namer = new ContainerNamer(config.processMap));
     this.#acc = new Accumulator({
       top: config.top, limits: config.limits, mappedName: (key) => namer.mapped(key),
       collection: { collector_version: VERSION, interval_seconds: config.intervalMs / 1000,
@@ -62,6 +74,16 @@ export class Collector {
     return this.#acc.summarize();
   }
 
+  /** Alive while samples keep landing: unhealthy when none has for three intervals, or after stop. */
+  health(): { ok: boolean; reason?: string } {
+    if (this.#stopped) return { ok: false, reason: 'stopped' };
+    const age = performance.now() - this.#lastSampleMono;
+    if (this.#lastSampleMono === 0 || age > STALE_INTERVALS * this.#config.intervalMs) {
+      return { ok: false, reason: `no sample for ${Math.round(age)} ms` };
+    }
+    return { ok: true };
+  }
+
   #schedule(): void {
     const interval = this.#config.intervalMs;
     const now = performance.now();
@@ -79,6 +101,8 @@ export class Collector {
       const sample = this.#sampler.sample();
       this.#acc.add(sample);
       this.#lastSampleMono = t0;
+      this.#metrics?.observeSample((performance.now() - t0) / 1000, sample.processes.length,
+        [...sample.containers.values()].map((c) => ({ name: this.#namer.mapped(c.key), cpuCores: c.cpuCores, memoryBytes: c.memoryBytes })));
       this.#log.debug({ processes: sample.processes.length, containers: sample.containers.size, vanished: sample.vanished,
         durationMs: Math.round((performance.now() - t0) * 100) / 100 }, 'sample taken');
     } catch (err) {

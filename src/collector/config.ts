@@ -6,6 +6,7 @@ import { parseCpuQuantity, parseMemoryQuantity, QuantityError } from '../cgroup/
 import type { ContainerLimits } from '../summary/accumulator.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/log.ts';
 import { millis, type Millis } from '../units.ts';
+import { parseListenAddress } from '../observability/metrics-server.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -30,6 +31,8 @@ export type CollectorConfig = {
   readonly pushTimeoutMs: Millis;
   readonly output: string | undefined;
   readonly countExitedChildren: boolean;
+  /** Where to serve /metrics and /healthz; undefined = off. */
+  readonly metricsAddr: { readonly host: string; readonly port: number } | undefined;
   readonly processMap: ReadonlyMap<string, string>;
   readonly limits: ReadonlyMap<string, ContainerLimits>;
   readonly scope: RunScope;
@@ -49,6 +52,7 @@ export const FLAGS = {
   output: { type: 'string', help: 'also write the summary JSON to this file' },
   'count-exited-children': { type: 'boolean', default: true,
     help: 'count the CPU of processes that exit between samples, from their reaper\'s cutime (--no-count-exited-children: off)' },
+  'metrics-addr': { type: 'string', help: 'serve Prometheus /metrics and /healthz on HOST:PORT (off by default; :PORT binds 127.0.0.1)' },
   help: { type: 'boolean', default: false, help: 'print this help and exit' },
   version: { type: 'boolean', default: false, help: 'print the version and exit' },
 } as const satisfies Record<string, FlagSpec>;
@@ -105,10 +109,13 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
     throw new UsageError('--push-endpoint needs a token: give --push-token or set COLLECTOR_PUSH_TOKEN');
   }
   const scope = runScope(env, pushEndpoint !== undefined);
+  const metricsText = str('metrics-addr');
+  const metricsAddr = metricsText === undefined ? undefined : parseListenAddress(metricsText);
+  if (metricsText !== undefined && metricsAddr === undefined) throw bad('--metrics-addr', metricsText, 'HOST:PORT or :PORT');
 
   return { kind: 'run', config: {
     intervalMs: millis(intervalMs), procPath: str('proc-path')!, logLevel, logFormat, top, pushEndpoint, pushToken,
-    pushTimeoutMs: millis(pushTimeoutMs), output: str('output'), countExitedChildren: v['count-exited-children'] as boolean,
+    pushTimeoutMs: millis(pushTimeoutMs), output: str('output'), countExitedChildren: v['count-exited-children'] as boolean, metricsAddr,
     processMap: parseProcessMap(env.CGROUP_PROCESS_MAP), limits: parseLimits(env.CGROUP_LIMITS), scope,
   } };
 }

@@ -10,8 +10,10 @@ import { helpText, parseCollectorArgs, UsageError, type CollectorConfig } from '
 import { pushSummary, PushError } from './push.ts';
 import type { PushBody, RunSummary } from '../summary/types.ts';
 import type { Logger } from 'pino';
+import { createCollectorMetrics, type CollectorMetrics } from '../observability/collector-metrics.ts';
+import { startMetricsServer } from '../observability/metrics-server.ts';
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   let config: CollectorConfig;
   try {
     const parsed = parseCollectorArgs(argv, process.env);
@@ -26,10 +28,19 @@ function main(argv: string[]): void {
   const log = createLogger(config.logLevel, config.logFormat, 'collector');
   const { clockTicks, pageSize } = machineConstants(log);
   const executionId = randomUUID();
-  const collector = new Collector(config, { clockTicks, pageSize, log });
+  const metrics = config.metricsAddr === undefined ? undefined : createCollectorMetrics(VERSION);
+  const collector = new Collector(config, { clockTicks, pageSize, log, metrics });
   log.info({ version: VERSION, intervalMs: config.intervalMs, procPath: config.procPath, executionId,
     push: config.pushEndpoint?.origin ?? 'stdout', containersMapped: config.processMap.size }, 'collector started');
   collector.start();
+  if (config.metricsAddr !== undefined && metrics !== undefined) {
+    try {
+      const server = await startMetricsServer(config.metricsAddr, metrics.registry, () => collector.health());
+      log.info({ url: server.url }, 'metrics server listening');
+    } catch (err) {
+      log.error({ err }, 'metrics server failed to start'); // sampling goes on: the summary matters more
+    }
+  }
 
   const abortPush = new AbortController();
   let stopping = false;
@@ -42,7 +53,7 @@ function main(argv: string[]): void {
     stopping = true;
     log.info({ signal }, 'stopping');
     const summary = collector.stop();
-    finish(config, summary, executionId, log, abortPush.signal).then(
+    finish(config, summary, executionId, log, abortPush.signal, metrics).then(
       (code) => process.exit(code),
       (err: unknown) => { log.error({ err }, 'summary lost'); process.exit(1); },
     );
@@ -61,7 +72,8 @@ function machineConstants(log: Logger) {
   }
 }
 
-async function finish(config: CollectorConfig, summary: RunSummary, executionId: string, log: Logger, signal: AbortSignal): Promise<number> {
+async function finish(config: CollectorConfig, summary: RunSummary, executionId: string, log: Logger, signal: AbortSignal,
+  metrics: CollectorMetrics | undefined): Promise<number> {
   const s = config.scope;
   const body: PushBody = { organization: s.organization, repository: s.repository, workflow: s.workflow, job: s.job,
     run_id: s.runId, execution_id: executionId, summary };
@@ -75,19 +87,23 @@ async function finish(config: CollectorConfig, summary: RunSummary, executionId:
   log.info({ samples: summary.sample_count, durationSeconds: summary.duration_seconds, containers: summary.containers.length },
     'run summarised');
   if (config.pushEndpoint === undefined) {
-    process.stdout.write(json);
+    // stdout may be a pipe, where writes are asynchronous: exit only once the summary is out.
+    await new Promise<void>((resolve, reject) => process.stdout.write(json, (err) => (err ? reject(err) : resolve())));
     return 0;
   }
+  const started = performance.now();
   try {
     const result = await pushSummary(body, { endpoint: config.pushEndpoint, token: config.pushToken!, timeoutMs: config.pushTimeoutMs,
-      log: log.child({ component: 'push' }), signal });
+      log: log.child({ component: 'push' }), signal, onRetry: () => metrics?.observePush('retry') });
+    metrics?.observePush('success', (performance.now() - started) / 1000);
     log.info({ status: result.status, attempts: result.attempts, executionId }, 'summary pushed');
     return 0;
   } catch (err) {
     if (!(err instanceof PushError)) throw err;
+    metrics?.observePush('error', (performance.now() - started) / 1000);
     log.error({ status: err.status, attempts: err.attempts, reason: err.message }, 'push failed');
     return 1;
   }
 }
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

@@ -26,6 +26,8 @@ export type PushOptions = {
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly fetch?: typeof fetch;
+  /** Called before each retry, for metrics. */
+  readonly onRetry?: () => void;
   /** The jitter's source, 0..1; tests fix it. */
   readonly random?: () => number;
   /** Aborts waiting and in-flight attempts, e.g. on a second SIGTERM. */
@@ -73,6 +75,7 @@ export async function pushSummary(body: PushBody, o: PushOptions): Promise<PushR
       throw new PushError(`push failed after ${attempt} attempts: ${lastStatus ?? 'no response'} ${lastReason}`, lastStatus, attempt);
     }
     o.log.warn({ attempt, status: lastStatus, reason: lastReason, retryInMs: Math.round(delay) }, 'push failed, retrying');
+    o.onRetry?.();
     await sleep(delay, o.signal);
   }
   throw new PushError(`push timed out: ${lastStatus ?? 'no response'} ${lastReason}`, lastStatus, attempts);
