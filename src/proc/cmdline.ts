@@ -4,10 +4,11 @@ import { basename } from 'node:path';
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
 export function parseCmdline(buf: Uint8Array, end: number = buf.length): string[] {
+  // A process that renames itself (setproctitle, Node's process.title) leaves its old argv area padded with
+  // NULs (or spaces): trailing padding is not arguments.
+  while (end > 0 && (buf[end - 1] === 0 || buf[end - 1] === 0x20)) end--;
   if (end === 0) return [];
-  const text = decoder.decode(buf.subarray(0, buf[end - 1] === 0 ? end - 1 : end));
-  // A process may rewrite its argv area into one space-separated string (setproctitle).
-  return text.split('\0');
+  return decoder.decode(buf.subarray(0, end)).split('\0');
 }
 
 /** The executable's own name, for matching names longer than the 15 bytes the kernel keeps in comm. */

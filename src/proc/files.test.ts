@@ -23,6 +23,8 @@ test('parseStatm: a short file throws', () =>
 
 test('parseCmdline: NUL-separated argv with its trailing NUL', () =>
   assert.deepEqual(parseCmdline(fixtureBytes(`${tree}/7295/cmdline`)), ['/tmp/long-running-build-tool', '300']));
+test('parseCmdline: a renamed process (process.title) pads its old argv area with NULs', () =>
+  assert.deepEqual(parseCmdline(Buffer.from(`demo-workload${'\0'.repeat(40)}`)), ['demo-workload']));
 test('parseCmdline: kernel threads and zombies have none', () => {
   assert.deepEqual(parseCmdline(fixtureBytes(`${tree}/2/cmdline`)), []);
   assert.deepEqual(parseCmdline(fixtureBytes(`${tree}/7338/cmdline`)), []);
