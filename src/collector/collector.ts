@@ -1,7 +1,9 @@
 // The collector's lifecycle: sample every interval, and on stop take a last sample and summarise.
 // Owns the timer, the sampler and the accumulator; knows nothing about signals or the network.
 import type { Logger } from 'pino';
+import { readFileSync } from 'node:fs';
 import { ContainerNamer } from '../cgroup/naming.ts';
+import { identityFromCgroupFile } from '../cgroup/identity.ts';
 import { Sampler } from '../sampling/sampler.ts';
 import { Accumulator } from '../summary/accumulator.ts';
 import type { RunSummary } from '../summary/types.ts';
@@ -39,7 +41,7 @@ export class Collector {
     this.#metrics = deps.metrics;
     const namer = (this.#namer = new ContainerNamer(config.processMap));
     this.#acc = new Accumulator({
-      top: config.top, limits: config.limits, mappedName: (key) => namer.mapped(key),
+      top: config.top, limits: config.limits, mappedName: (key) => namer.mapped(key), ownKey: ownContainerKey(config.procPath),
       collection: { collector_version: VERSION, interval_seconds: config.intervalMs / 1000,
         clock_ticks_per_second: deps.clockTicks, short_lived_accounting: config.countExitedChildren },
     });
@@ -109,5 +111,14 @@ export class Collector {
       // A sample that fails (a /proc that cannot be read) is logged and skipped; the run goes on.
       this.#log.error({ err }, 'sample failed');
     }
+  }
+}
+
+/** Our own container's key, from <proc>/self/cgroup; undefined where that cannot be read (a fixture tree). */
+function ownContainerKey(procPath: string): string | undefined {
+  try {
+    return identityFromCgroupFile(readFileSync(`${procPath}/self/cgroup`, 'utf8')).key;
+  } catch {
+    return undefined;
   }
 }

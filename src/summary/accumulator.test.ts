@@ -79,3 +79,12 @@ test('Accumulator: thousands of short-lived processes do not grow the process ta
   assert.equal(s.top_cpu_processes[0]!.peak_cpu_percent, 600);
 });
 
+
+test('Accumulator: "/" is the collector\'s own container under a cgroup namespace, else the root cgroup', () => {
+  for (const [ownKey, want] of [['/', 'self'], ['/kubepods/pod1/abc', 'root'], [undefined, 'self']] as const) {
+    const acc = new Accumulator(options({ ...(ownKey === undefined ? {} : { ownKey }) }));
+    acc.add(sample(0, []));
+    acc.add(sample(1, [['/', 1, 1]]));
+    assert.equal(acc.summarize().containers[0]!.name, want, `own key ${String(ownKey)}`);
+  }
+});

@@ -17,6 +17,11 @@ export type SummaryOptions = {
   /** The mapped name of a cgroup key, if CGROUP_PROCESS_MAP named it. */
   readonly mappedName: (key: string) => string | undefined;
   readonly collection: Omit<CollectionInfo, 'processes_vanished' | 'processes_seen'>;
+  /**
+   * The collector's own grouping key. `/` is the collector's own container only under a cgroup namespace;
+   * on a host (or a privileged pod) it is the root cgroup, named `root` instead of `self`.
+   */
+  readonly ownKey?: string;
 };
 
 type ContainerTrack = { readonly key: string; readonly cgroup: string; readonly cpu: Series; readonly memory: Series; processes: number };
@@ -147,7 +152,8 @@ export class Accumulator {
     }
     for (const t of this.#containers.values()) {
       if (names.has(t.key)) continue;
-      const base = containerIdentity(t.cgroup).displayName;
+      const identity = containerIdentity(t.cgroup);
+      const base = identity.key === '/' && this.#o.ownKey !== undefined && this.#o.ownKey !== '/' ? 'root' : identity.displayName;
       let name = base;
       for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
       names.set(t.key, name);
