@@ -18,7 +18,7 @@ const scope = { organization: 'demo-org', repository: 'demo-org/demo-repo', work
 function start(program: string, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; log: () => string } {
   const child = spawn(`${root}bin/${program}`, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { log += d.toString(); });
   return { child, log: () => log };
 }
 
