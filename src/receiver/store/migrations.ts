@@ -1,0 +1,71 @@
+// The schema, as one versioned list of migrations for both stores. Each store applies the missing
+// ones at start, each in its own transaction, recording it in schema_migrations. Where the dialects
+// differ (types, identity columns) each migration spells out both; shared statements are shared.
+// Never edit a released migration: append a new version.
+
+export const DIALECTS = ['sqlite', 'postgres'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+export type Migration = {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: Readonly<Record<Dialect, string>>;
+};
+
+export const SCHEMA_MIGRATIONS_DDL: Readonly<Record<Dialect, string>> = {
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT`,
+  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+};
+
+// Both indexes serve every query: the unique one is the upsert's conflict target (NULL execution_ids
+// are distinct in both dialects, so pushes without one always insert); the other walks one scope
+// newest first, so a page costs O(limit) index entries however many rows the table holds.
+const RUNS_INDEXES = `
+CREATE UNIQUE INDEX runs_execution_key ON runs (organization, repository, workflow, job, execution_id);
+CREATE INDEX runs_scope_newest ON runs (organization, repository, workflow, job, received_at DESC, id DESC);`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'create runs',
+    sql: {
+      // received_at: RFC 3339 UTC with exactly 3 fractional digits (Date#toISOString), so text order is
+      // time order. payload: the summary's JSON text. STRICT: a wrong type is an error, not a conversion.
+      sqlite: `
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  organization TEXT NOT NULL,
+  repository TEXT NOT NULL,
+  workflow TEXT NOT NULL,
+  job TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  execution_id TEXT,
+  received_at TEXT NOT NULL,
+  payload TEXT NOT NULL
+) STRICT;${RUNS_INDEXES}`,
+      postgres: `
+CREATE TABLE runs (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  organization text NOT NULL,
+  repository text NOT NULL,
+  workflow text NOT NULL,
+  job text NOT NULL,
+  run_id text NOT NULL,
+  execution_id text,
+  received_at timestamptz NOT NULL,
+  payload jsonb NOT NULL
+);${RUNS_INDEXES}`,
+    },
+  },
+];
+
+/** The migrations not yet in `applied`, in version order. */
+export function pendingMigrations(applied: Iterable<number>, all: readonly Migration[] = MIGRATIONS): Migration[] {
+  const done = new Set(applied);
+  return [...all].sort((a, b) => a.version - b.version).filter((m) => !done.has(m.version));
+}
+
+/** The newest version this receiver knows. */
+export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -1,0 +1,152 @@
+// PostgreSQL store through a pg Pool, for several receiver replicas sharing one database.
+// Same schema and behaviour as SqliteStore; concurrency comes from the database: the upsert is one
+// statement, and migrations run under an advisory lock so replicas starting together do not race.
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { StoreUnavailableError } from '../errors.ts';
+import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
+import { EXECUTION_KEY, selectRunsSql, UPSERT_SET } from './sql.ts';
+import type { PutResult, RunInput, RunQuery, Store, StoredRun } from './types.ts';
+
+export type PgStoreOptions = {
+  /** `postgres://` or `postgresql://` URL; PG* environment variables fill what it leaves out (e.g. PGPASSWORD). */
+  readonly url: string;
+  /** Schema for the tables, created if missing. @default the connection's search_path (usually `public`) */
+  readonly schema?: string | undefined;
+  /** Pool size per replica. @default 10 */
+  readonly maxConnections?: number | undefined;
+  readonly logger?: Logger | undefined;
+};
+
+/** Arbitrary constant: the advisory lock key for migrations, combined with the schema name. */
+const MIGRATION_LOCK = 'rrc-receiver-migrations';
+/** Wait at most this long (ms) for a pooled connection or a statement; then the request gets 503. */
+const TIMEOUT_MS = 5_000;
+
+type Row = { id: string; organization: string; repository: string; workflow: string; job: string;
+  run_id: string; received_at: Date; payload: unknown };
+
+export class PgStore implements Store {
+  readonly kind = 'postgres';
+  readonly #pool: pg.Pool;
+  #closed = false;
+
+  private constructor(pool: pg.Pool) {
+    this.#pool = pool;
+  }
+
+  /** Connects, creates the schema if asked, and applies pending migrations. */
+  static async open(options: PgStoreOptions): Promise<PgStore> {
+    const { schema } = options;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new Error(`postgres schema ${JSON.stringify(schema)} is not a lower-case identifier`);
+    }
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: TIMEOUT_MS,
+      statement_timeout: TIMEOUT_MS,
+      idleTimeoutMillis: 30_000,
+      application_name: 'rrc-receiver',
+      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    });
+    // An idle client losing its connection emits here; without a listener the process would crash.
+    pool.on('error', (err) => options.logger?.warn({ err }, 'idle postgres connection failed'));
+    const store = new PgStore(pool);
+    try {
+      await store.#migrate(schema);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  async put(run: RunInput, receivedAt: Date): Promise<PutResult> {
+    // xmax is 0 on a freshly inserted row version and the locking transaction's id on an updated one:
+    // the documented-by-use way to tell the two apart in one atomic INSERT ... ON CONFLICT.
+    const { rows } = await this.#query<{ id: string; inserted: boolean }>(
+      `INSERT INTO runs (organization, repository, workflow, job, run_id, execution_id, received_at, payload)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::jsonb)
+       ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET}
+       RETURNING id, (xmax = 0) AS inserted`,
+      [run.organization, run.repository, run.workflow, run.job, run.run_id, run.execution_id ?? null,
+        receivedAt.toISOString(), run.payload]);
+    const row = rows[0];
+    if (row === undefined) throw new Error('upsert returned no row');
+    return { id: Number(row.id), replaced: !row.inserted };
+  }
+
+  async query(q: RunQuery): Promise<StoredRun[]> {
+    const { sql, params } = selectRunsSql('postgres', q);
+    const { rows } = await this.#query<Row>(sql, params);
+    return rows.map((r) => ({ id: Number(r.id), organization: r.organization, repository: r.repository,
+      workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at.toISOString(),
+      payload: r.payload }));
+  }
+
+  async ping(): Promise<void> {
+    await this.#query('SELECT 1', []);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+
+  async #query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.#pool.query<R>(sql, params);
+    } catch (err) {
+      if (isUnavailable(err)) throw new StoreUnavailableError('postgres unavailable', { cause: err });
+      throw err;
+    }
+  }
+
+  /** Session advisory lock on one connection, then one transaction per pending migration. */
+  async #migrate(schema: string | undefined): Promise<void> {
+    const client = await this.#pool.connect();
+    const lockKey = `${MIGRATION_LOCK}:${schema ?? ''}`;
+    try {
+      await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
+      try {
+        if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await client.query(SCHEMA_MIGRATIONS_DDL.postgres);
+        const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+        for (const m of pendingMigrations(rows.map((r) => r.version))) {
+          await client.query('BEGIN');
+          try {
+            await client.query(m.sql.postgres);
+            await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+            await client.query('COMMIT');
+          } catch (err) {
+            await client.query('ROLLBACK');
+            throw err;
+          }
+        }
+      } finally {
+        // If the connection broke, the server already dropped the lock with the session.
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
+      }
+    } finally {
+      client.release(true); // a fresh connection for requests: this one ran DDL and may be broken
+    }
+  }
+}
+
+/** Connection-level failures (refused, reset, timed out, server shutting down or full): worth a retry. */
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (typeof e.code === 'string') {
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(e.code)) return true;
+    // 08: connection exception; 57P01-03: admin shutdown, crash shutdown, cannot connect now; 53300: too many
+    // connections; 57014: statement timeout; 40001/40P01: serialization failure, deadlock (retry succeeds).
+    if (e.code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '57014', '40001', '40P01'].includes(e.code)) {
+      return true;
+    }
+    return false;
+  }
+  // pg reports pool and connect timeouts, and a connection ended under a query, as plain errors.
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(e.message ?? '');
+}

@@ -1,0 +1,32 @@
+// SQL text shared by both stores; the dialects differ only in placeholders ($1 vs ?) and casts.
+import type { Dialect } from './migrations.ts';
+import type { RunQuery } from './types.ts';
+
+const COLUMNS = 'id, organization, repository, workflow, job, run_id, received_at, payload';
+
+/**
+ * The page query. A bare repository name matches two stored names; each gets its own index-ordered
+ * subquery (an `IN` on the second index column would make the database sort the whole scope), and
+ * the outer query merges them.
+ */
+export function selectRunsSql(dialect: Dialect, q: RunQuery): { sql: string; params: (string | number)[] } {
+  const params: (string | number)[] = [];
+  const p = (value: string | number, cast = '') => {
+    params.push(value);
+    return dialect === 'postgres' ? `$${params.length}${cast}` : '?';
+  };
+  const ts = dialect === 'postgres' ? '::timestamptz' : '';
+  const parts = q.repositories.map((repository, i) => {
+    const where = [`organization = ${p(q.organization)}`, `repository = ${p(repository)}`,
+      `workflow = ${p(q.workflow)}`, `job = ${p(q.job)}`];
+    if (q.since !== undefined) where.push(`received_at >= ${p(q.since, ts)}`);
+    if (q.until !== undefined) where.push(`received_at < ${p(q.until, ts)}`);
+    if (q.after !== undefined) where.push(`(received_at, id) < (${p(q.after.receivedAt, ts)}, ${p(q.after.id)})`);
+    return `SELECT * FROM (SELECT ${COLUMNS} FROM runs WHERE ${where.join(' AND ')}
+      ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)}) AS r${i}`;
+  });
+  return { sql: `${parts.join(' UNION ALL ')} ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)}`, params };
+}
+
+export const UPSERT_SET = 'run_id = excluded.run_id, payload = excluded.payload, received_at = excluded.received_at';
+export const EXECUTION_KEY = '(organization, repository, workflow, job, execution_id)';

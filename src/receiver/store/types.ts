@@ -1,0 +1,66 @@
+// What the HTTP layer needs from storage. SqliteStore and PgStore implement it; one test suite
+// (test/integration/receiver-store.test.ts) runs on both.
+
+/** Which job a run belongs to; a push token is valid for exactly one scope. */
+export type Scope = {
+  readonly organization: string;
+  readonly repository: string;
+  readonly workflow: string;
+  readonly job: string;
+};
+
+/** One push, validated. */
+export type RunInput = Scope & {
+  readonly run_id: string;
+  /** Same scope and execution_id = the same run: the later push replaces the row. Absent: always a new row. */
+  readonly execution_id?: string | undefined;
+  /** The summary as JSON text (already checked: finite numbers, no NUL, well-formed UTF-16). */
+  readonly payload: string;
+};
+
+/** One stored run, in the README's response shape. */
+export type StoredRun = Scope & {
+  readonly id: number;
+  readonly run_id: string;
+  /** RFC 3339 UTC with milliseconds, e.g. `2026-02-06T14:30:23.056Z`. */
+  readonly received_at: string;
+  readonly payload: unknown;
+};
+
+export type PutResult = {
+  readonly id: number;
+  /** True when an earlier row with the same scope and execution_id was replaced (keeping its id). */
+  readonly replaced: boolean;
+};
+
+/** Position of the last row of a page: the next page holds rows strictly older in (received_at, id). */
+export type Position = { readonly receivedAt: string; readonly id: number };
+
+export type RunQuery = {
+  readonly organization: string;
+  /** Stored repository names to match: one, or the bare name and `<org>/<name>`. */
+  readonly repositories: readonly string[];
+  readonly workflow: string;
+  readonly job: string;
+  /** Rows to return, newest first. */
+  readonly limit: number;
+  /** Inclusive lower bound on received_at (RFC 3339 UTC with milliseconds). */
+  readonly since?: string | undefined;
+  /** Exclusive upper bound on received_at (RFC 3339 UTC with milliseconds). */
+  readonly until?: string | undefined;
+  readonly after?: Position | undefined;
+};
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Store {
+  readonly kind: StoreKind;
+  /** Inserts, or replaces the row of the same scope and execution_id. Resolves once the write is durable. */
+  put(run: RunInput, receivedAt: Date): Promise<PutResult>;
+  /** Newest first by (received_at, id). */
+  query(q: RunQuery): Promise<StoredRun[]>;
+  /** Resolves when the store answers a trivial query; rejects otherwise (for /healthz). */
+  ping(): Promise<void>;
+  /** Idempotent: the signal handler and a failed start may both call it. */
+  close(): Promise<void>;
+}
