@@ -1,0 +1,90 @@
+// The API routes: mint a push token, ingest a summary, query a job's runs, health. Each handler
+// validates, authenticates, calls the store and shapes the response; status mapping is error-handler.ts.
+import type { FastifyInstance } from 'fastify';
+import { HttpError } from '../errors.ts';
+import type { Scope, Store } from '../store/types.ts';
+import { pushToken, verifyPushToken } from '../token.ts';
+import { pushTokenPresent, readTokenGuard, requireBearer } from './auth.ts';
+import { encodeCursor, parseQueryOptions } from './query-options.ts';
+import {
+  findUnstorable, pushBodySchema, queryStringSchema, scopeParamsSchema, tokenBodySchema,
+  type PushEnvelope, type QueryString, type ScopeParams,
+} from './schemas.ts';
+
+export type RouteDeps = {
+  readonly store: Store;
+  /** Secret: compared in constant time, never logged. */
+  readonly readToken: string;
+  /** Secret: never logged. */
+  readonly hmacKey: string;
+  /** The clock for received_at; tests pass a fake one. */
+  readonly now: () => Date;
+};
+
+/** Route templates, also the label values for request metrics (issue 5). */
+export const ROUTES = {
+  token: '/api/v1/token',
+  ingest: '/api/v1/metrics',
+  query: '/api/v1/metrics/repo/:org/:repo/:workflow/:job',
+  health: '/healthz',
+} as const;
+
+export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const readOnly = readTokenGuard(deps.readToken);
+
+  app.post<{ Body: Scope }>(ROUTES.token,
+    { schema: { body: tokenBodySchema }, onRequest: readOnly },
+    async (req) => {
+      const { organization, repository, workflow, job } = req.body;
+      const bad = findUnstorable(req.body, 'body');
+      if (bad !== undefined) throw new HttpError(400, bad);
+      req.log.info({ organization, repository, workflow, job }, 'push token issued');
+      return { token: pushToken(deps.hmacKey, { organization, repository, workflow, job }) };
+    });
+
+  app.post<{ Body: PushEnvelope }>(ROUTES.ingest,
+    { schema: { body: pushBodySchema }, onRequest: pushTokenPresent },
+    async (req, reply) => {
+      const b = req.body;
+      const scope = { organization: b.organization, repository: b.repository, workflow: b.workflow, job: b.job };
+      // The token must be the HMAC of this body's own scope: a token for repo A cannot push repo B.
+      if (!verifyPushToken(deps.hmacKey, scope, requireBearer(req))) throw new HttpError(401, 'invalid token');
+      const bad = findUnstorable(b, 'body');
+      if (bad !== undefined) throw new HttpError(400, bad);
+      const { id, replaced } = await deps.store.put(
+        { ...scope, run_id: b.run_id, execution_id: b.execution_id, payload: JSON.stringify(b.summary) }, deps.now());
+      req.log.info({ ...scope, runId: b.run_id, executionId: b.execution_id, id, replaced }, 'run stored');
+      return reply.code(replaced ? 200 : 201).send({ id, replaced });
+    });
+
+  app.get<{ Params: ScopeParams; Querystring: QueryString }>(ROUTES.query,
+    { schema: { params: scopeParamsSchema, querystring: queryStringSchema }, onRequest: readOnly },
+    async (req, reply) => {
+      const { limit, since, until, after } = parseQueryOptions(req.query);
+      const { org, repo, workflow, job } = req.params;
+      // `{repo}` is the stored name with `/` as %2F (fastify decodes it inside the segment); a bare
+      // name also matches `<org>/<name>`, as collectors store GITHUB_REPOSITORY.
+      const repositories = repo.includes('/') ? [repo] : [repo, `${org}/${repo}`];
+      const rows = await deps.store.query({ organization: org, repositories, workflow, job, limit: limit + 1,
+        since, until, after });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      if (rows.length > limit && last !== undefined) {
+        const cursor = encodeCursor({ receivedAt: last.received_at, id: last.id });
+        const next = new URL(req.url, 'http://receiver.invalid'); // only path and query are used
+        next.searchParams.set('cursor', cursor);
+        void reply.header('x-next-cursor', cursor).header('link', `<${next.pathname}${next.search}>; rel="next"`);
+      }
+      return page;
+    });
+
+  app.get(ROUTES.health, async (req, reply) => {
+    try {
+      await deps.store.ping();
+      return reply.type('text/plain; charset=utf-8').send('ok');
+    } catch (err) {
+      req.log.warn({ err }, 'health check failed');
+      return reply.code(503).type('text/plain; charset=utf-8').send('store unavailable');
+    }
+  });
+}

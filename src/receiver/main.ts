@@ -1,0 +1,42 @@
+// The receiver's command line entry (bin/receiver): parse flags, start, stop on SIGTERM/SIGINT.
+// Everything else lives in server.ts so that tests can start a receiver in-process.
+import { createLogger } from '../observability/log.ts';
+import { HELP, parseReceiverConfig, UsageError, type ReceiverConfig } from './config.ts';
+
+let config: ReceiverConfig | 'help';
+try {
+  config = parseReceiverConfig(process.argv.slice(2), process.env);
+} catch (err) {
+  // parseArgs throws TypeError with code ERR_PARSE_ARGS_* for unknown or malformed flags.
+  if (!(err instanceof UsageError) && !(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) throw err;
+  const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, ''); // keep Node's first sentence
+  process.stderr.write(`receiver: ${message}\nTry 'receiver --help'.\n`);
+  process.exit(2);
+}
+if (config === 'help') {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const logger = createLogger(config.logLevel, config.logFormat, 'receiver');
+const { startReceiver } = await import('./server.ts'); // loaded after the flags: usage errors answer fast
+const receiver = await startReceiver(config, { logger }).catch((err: unknown) => {
+  logger.error({ err }, 'receiver failed to start');
+  process.exit(1);
+});
+
+// A second signal during shutdown gets Node's default handling: the process ends at once.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'shutting down');
+    receiver.close().then(
+      () => {
+        logger.info('receiver stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  });
+}
