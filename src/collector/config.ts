@@ -6,7 +6,7 @@ import { parseCpuQuantity, parseMemoryQuantity, QuantityError } from '../cgroup/
 import type { ContainerLimits } from '../summary/accumulator.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/log.ts';
 import { millis, type Millis } from '../units.ts';
-import { parseListenAddress } from '../observability/metrics-server.ts';
+import { parseListenAddress } from '../listen-address.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -110,8 +110,10 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
   }
   const scope = runScope(env, pushEndpoint !== undefined);
   const metricsText = str('metrics-addr');
-  const metricsAddr = metricsText === undefined ? undefined : parseListenAddress(metricsText);
-  if (metricsText !== undefined && metricsAddr === undefined) throw bad('--metrics-addr', metricsText, 'HOST:PORT or :PORT');
+  const listen = metricsText === undefined ? undefined : parseListenAddress(metricsText);
+  if (metricsText !== undefined && listen === undefined) throw bad('--metrics-addr', metricsText, 'HOST:PORT or :PORT');
+  // A bare :PORT binds loopback: the endpoint has no authentication, so binding wider is a choice to make.
+  const metricsAddr = listen === undefined ? undefined : { host: listen.host ?? '127.0.0.1', port: listen.port };
 
   return { kind: 'run', config: {
     intervalMs: millis(intervalMs), procPath: str('proc-path')!, logLevel, logFormat, top, pushEndpoint, pushToken,

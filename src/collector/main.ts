@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<void> {
   const { clockTicks, pageSize } = machineConstants(log);
   const executionId = randomUUID();
   const metrics = config.metricsAddr === undefined ? undefined : createCollectorMetrics(VERSION);
+  metrics?.setLimits(config.limits);
   const collector = new Collector(config, { clockTicks, pageSize, log, metrics });
   log.info({ version: VERSION, intervalMs: config.intervalMs, procPath: config.procPath, executionId,
     push: config.pushEndpoint?.origin ?? 'stdout', containersMapped: config.processMap.size }, 'collector started');

@@ -29,6 +29,10 @@ export function createCollectorMetrics(version: string, startedAt = performance.
     help: 'CPU of each container over the latest interval, in cores; containers the process map does not name are summed as "other".' });
   const containerMemory = new Gauge({ name: 'collector_container_memory_bytes', labelNames: ['container'] as const, registers,
     help: 'Memory of each container in the latest sample, in bytes; unnamed containers are summed as "other".' });
+  const memoryLimit = new Gauge({ name: 'collector_container_memory_limit_bytes', labelNames: ['container'] as const, registers,
+    help: 'Memory limit of each container CGROUP_LIMITS names, in bytes.' });
+  const cpuLimit = new Gauge({ name: 'collector_container_cpu_limit_cores', labelNames: ['container'] as const, registers,
+    help: 'CPU limit of each container CGROUP_LIMITS names, in cores.' });
   const pushes = new Counter({ name: 'collector_push_total', help: 'Push attempts by result: success, retry (failed, tried again), error (given up).',
     labelNames: ['result'] as const, registers });
   for (const result of PUSH_RESULTS) pushes.inc({ result }, 0); // every series exists before the first push
@@ -38,6 +42,13 @@ export function createCollectorMetrics(version: string, startedAt = performance.
 
   return {
     registry,
+    /** The configured limits, as gauges beside the readings (for alerts on use / limit). */
+    setLimits(limits: Iterable<readonly [string, { readonly cpu?: number; readonly memory?: number }]>): void {
+      for (const [container, l] of limits) {
+        if (l.memory !== undefined) memoryLimit.set({ container }, l.memory);
+        if (l.cpu !== undefined) cpuLimit.set({ container }, l.cpu);
+      }
+    },
     /** Records one sample: its duration and every container's reading, replacing the previous sample's. */
     observeSample(durationSeconds: number, processCount: number, containers: Iterable<ContainerReading>): void {
       samples.inc();

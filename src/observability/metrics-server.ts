@@ -10,16 +10,6 @@ export type Health = () => { readonly ok: boolean; readonly reason?: string };
 
 export type MetricsServer = { readonly url: string; close(): Promise<void> };
 
-/** `HOST:PORT`, `:PORT` (127.0.0.1: bind wider only behind a proxy) or `[::1]:PORT`. */
-export function parseListenAddress(text: string, defaultHost = '127.0.0.1'): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
-  if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port > 65535) return undefined;
-  const host = m[1] ?? (m[2] === '' ? defaultHost : m[2]!);
-  return { host, port };
-}
-
 export async function startMetricsServer(address: { host: string; port: number }, registry: Registry, health: Health): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];

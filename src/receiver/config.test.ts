@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseListenAddress, parseReceiverConfig, UsageError } from './config.ts';
+import { parseReceiverConfig, UsageError } from './config.ts';
+import { parseListenAddress } from '../listen-address.ts';
 
 const SECRETS = { RECEIVER_READ_TOKEN: 'env-read', RECEIVER_HMAC_KEY: 'env-key' };
 
@@ -24,11 +25,21 @@ describe('config', () => {
       assert.deepEqual(parseListenAddress(c.text), c.want));
   }
 
-  test('parseReceiverConfig: defaults are :8080, metrics.db (SQLite), info, json; secrets from the environment', () => {
+  test('parseReceiverConfig: defaults are :8080, metrics.db (SQLite), info, json, /metrics open; secrets from the environment', () => {
     assert.deepEqual(parseReceiverConfig([], SECRETS), {
       listen: { host: undefined, port: 8080 }, store: { kind: 'sqlite', path: 'metrics.db' },
-      readToken: 'env-read', hmacKey: 'env-key', logLevel: 'info', logFormat: 'json',
+      readToken: 'env-read', hmacKey: 'env-key', logLevel: 'info', logFormat: 'json', metrics: { enabled: true, token: undefined },
     });
+  });
+
+  test('parseReceiverConfig: --no-metrics turns /metrics off; the metrics token comes from the flag or the environment', () => {
+    const off = parseReceiverConfig(['--no-metrics'], SECRETS);
+    assert.deepEqual(off !== 'help' && off.metrics, { enabled: false, token: undefined });
+    const fromEnv = parseReceiverConfig([], { ...SECRETS, RECEIVER_METRICS_TOKEN: 'scrape' });
+    assert.deepEqual(fromEnv !== 'help' && fromEnv.metrics, { enabled: true, token: 'scrape' });
+    const fromFlag = parseReceiverConfig(['--metrics-token=flag'], { ...SECRETS, RECEIVER_METRICS_TOKEN: 'scrape' });
+    assert.deepEqual(fromFlag !== 'help' && fromFlag.metrics, { enabled: true, token: 'flag' });
+    assert.throws(() => parseReceiverConfig(['--metrics-token='], SECRETS), { name: 'UsageError', message: '--metrics-token is empty' });
   });
 
   test('parseReceiverConfig: flags win over the environment; a postgres URL selects PostgreSQL', () => {

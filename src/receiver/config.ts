@@ -1,6 +1,7 @@
 // The receiver's command line: flags and environment in, a validated ReceiverConfig out.
 // Past this boundary nothing reads process.env or argv. A bad input is a UsageError (exit 2).
 import { parseArgs } from 'node:util';
+import { parseListenAddress, type ListenAddress } from '../listen-address.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/log.ts';
 import { storeConfigFromDb, type StoreConfig } from './store/config.ts';
 
@@ -9,7 +10,6 @@ export class UsageError extends Error {
 }
 
 /** Where to listen. `host` undefined = every interface (IPv6 and IPv4 where available). */
-export type ListenAddress = { readonly host: string | undefined; readonly port: number };
 
 export type ReceiverConfig = {
   readonly listen: ListenAddress;
@@ -20,6 +20,8 @@ export type ReceiverConfig = {
   readonly hmacKey: string;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
+  /** Serve /metrics on the main port; with a token, scrapes need `Authorization: Bearer <token>`. */
+  readonly metrics: { readonly enabled: boolean; readonly token?: string | undefined };
 };
 
 export const HELP = `Usage: receiver [flags]
@@ -33,31 +35,25 @@ Flags:
   --hmac-key KEY        key that push tokens are derived from (else RECEIVER_HMAC_KEY; required)
   --log-level LEVEL     debug, info, warn or error (default "info")
   --log-format FORMAT   json or text (default "json")
+  --metrics-token TOKEN bearer token that GET /metrics requires (else RECEIVER_METRICS_TOKEN; default: none)
+  --no-metrics          do not serve GET /metrics
   -h, --help            show this help
 
 Environment:
   RECEIVER_READ_TOKEN, RECEIVER_HMAC_KEY   the secrets, when the flags are not given (preferred: flags show in ps)
+  RECEIVER_METRICS_TOKEN                    the metrics token, when --metrics-token is not given
   PGPASSWORD and other PG* variables        fill what a PostgreSQL URL leaves out
 `;
 
 const bad = (flag: string, value: string, want: string) =>
   new UsageError(`${flag}: ${JSON.stringify(value)} is not ${want}`);
 
-/** Parses `HOST:PORT`, `[IPv6]:PORT` or `:PORT`; undefined if it is none of them. */
-export function parseListenAddress(text: string): ListenAddress | undefined {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text);
-  if (m === null) return undefined;
-  const port = Number(m[3]);
-  if (port > 65535) return undefined;
-  const host = m[1] ?? m[2];
-  return { host: host === '' ? undefined : host, port };
-}
-
 export function parseReceiverConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ReceiverConfig | 'help' {
   const { values: v, positionals } = parseArgs({
     args: [...argv],
     strict: true,
     allowPositionals: true,
+    allowNegative: true,
     options: {
       addr: { type: 'string', default: ':8080' },
       db: { type: 'string', default: 'metrics.db' },
@@ -65,6 +61,8 @@ export function parseReceiverConfig(argv: readonly string[], env: NodeJS.Process
       'hmac-key': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'log-format': { type: 'string', default: 'json' },
+      'metrics-token': { type: 'string' },
+      metrics: { type: 'boolean', default: true },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -84,7 +82,12 @@ export function parseReceiverConfig(argv: readonly string[], env: NodeJS.Process
     hmacKey: secret(v['hmac-key'], env.RECEIVER_HMAC_KEY, '--hmac-key', 'RECEIVER_HMAC_KEY'),
     logLevel,
     logFormat,
+    metrics: { enabled: v.metrics, token: optionalSecret(v['metrics-token'], env.RECEIVER_METRICS_TOKEN, '--metrics-token', 'RECEIVER_METRICS_TOKEN') },
   };
+}
+
+function optionalSecret(flag: string | undefined, fromEnv: string | undefined, flagName: string, envName: string): string | undefined {
+  return flag === undefined && fromEnv === undefined ? undefined : secret(flag, fromEnv, flagName, envName);
 }
 
 /** The flag wins over the variable. A message never contains the value: it is a secret. */

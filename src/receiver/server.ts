@@ -8,6 +8,11 @@ import type { ReceiverConfig } from './config.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import { describeStore } from './store/config.ts';
 import { openStore } from './store/open.ts';
+import { timedStore } from './store/timed.ts';
+import { createReceiverMetrics, type ReceiverMetrics } from '../observability/receiver-metrics.ts';
+import { VERSION } from '../version.ts';
+import { ROUTES } from './http/routes.ts';
+import { readTokenGuard } from './http/auth.ts';
 import type { Store } from './store/types.ts';
 
 /** In-flight requests get this long (ms) after close() before their connections are cut. */
@@ -59,11 +64,17 @@ export class Receiver {
 
 export async function startReceiver(config: ReceiverConfig, options: StartOptions = {}): Promise<Receiver> {
   const logger = options.logger ?? createLogger(config.logLevel, config.logFormat, 'receiver');
-  const store = await openStore(config.store, logger.child({ component: 'store' }));
+  const opened = await openStore(config.store, logger.child({ component: 'store' }));
+  const metrics = config.metrics.enabled ? createReceiverMetrics(VERSION, () => opened.countRuns()) : undefined;
+  const store = metrics === undefined ? opened : timedStore(opened, metrics.timeStore);
   let app: FastifyInstance | undefined;
   try {
     app = buildApp({ logger, store, readToken: config.readToken, hmacKey: config.hmacKey,
-      now: options.now ?? (() => new Date()), instrument: options.instrument });
+      now: options.now ?? (() => new Date()),
+      instrument: (a) => {
+        if (metrics !== undefined) serveMetrics(a, metrics, config.metrics.token);
+        options.instrument?.(a);
+      } });
     await listen(app, config.listen.host, config.listen.port);
     const address = app.server.address() as AddressInfo;
     const receiver = new Receiver(app, store, address, options.shutdownGraceMs);
@@ -75,6 +86,15 @@ export async function startReceiver(config: ReceiverConfig, options: StartOption
     await store.close();
     throw err;
   }
+}
+
+/** GET /metrics on the main port, behind the metrics token when one is set; every request is counted. */
+function serveMetrics(app: FastifyInstance, metrics: ReceiverMetrics, token: string | undefined): void {
+  metrics.instrument(app, ROUTES);
+  app.get(ROUTES.metrics, { onRequest: token === undefined ? [] : readTokenGuard(token) }, async (_req, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
 }
 
 /** No host = every interface: `::` (dual-stack), or `0.0.0.0` where the kernel has no IPv6. */

@@ -36,6 +36,7 @@ describe('collector metrics', () => {
       { pid: 30, comm: 'sshd', ppid: 1, utime: 1, start: OLD, cgroup: '/system.slice/ssh.service', rssPages: 20 },
     ], 1000);
     const metrics = createCollectorMetrics('9.9.9');
+    metrics.setLimits([['runner', { memory: 1 << 30, cpu: 2 }]]);
     const collector = new Collector(configFor(proc.root, { runner: 'runner' }),
       { clockTicks: ticksPerSecond(100), pageSize: 4096, log: pino({ level: 'silent' }), metrics });
     const server = await startMetricsServer({ host: '127.0.0.1', port: 0 }, metrics.registry, () => collector.health());
@@ -50,6 +51,8 @@ describe('collector metrics', () => {
     assert.equal(valueOf(text, 'collector_processes'), 3);
     assert.equal(valueOf(text, 'collector_container_memory_bytes{container="runner"}'), 1000 * 4096);
     assert.equal(valueOf(text, 'collector_container_memory_bytes{container="other"}'), 30 * 4096);
+    assert.equal(valueOf(text, 'collector_container_memory_limit_bytes{container="runner"}'), 1 << 30);
+    assert.equal(valueOf(text, 'collector_container_cpu_limit_cores{container="runner"}'), 2);
     assert.equal(valueOf(text, 'collector_push_total{result="error"}'), 0);
     assert.ok(!text.includes('ssh.service') && !text.includes('dockerd'), 'an unmapped name leaked into a label');
     const before = valueOf(text, 'collector_samples_total')!;

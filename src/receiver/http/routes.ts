@@ -27,6 +27,7 @@ export const ROUTES = {
   ingest: '/api/v1/metrics',
   query: '/api/v1/metrics/repo/:org/:repo/:workflow/:job',
   health: '/healthz',
+  metrics: '/metrics',
 } as const;
 
 export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {

@@ -85,6 +85,11 @@ export class PgStore implements Store {
       payload: r.payload }));
   }
 
+  async countRuns(): Promise<number> {
+    const r = await this.#query<{ n: string }>('SELECT count(*) AS n FROM runs', []);
+    return Number(r.rows[0]?.n ?? 0);
+  }
+
   async ping(): Promise<void> {
     await this.#query('SELECT 1', []);
   }

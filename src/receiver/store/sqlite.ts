@@ -59,6 +59,10 @@ export class SqliteStore implements Store {
       payload: JSON.parse(r.payload) as unknown }));
   }
 
+  async countRuns(): Promise<number> {
+    return unavailableOnBusy(() => (this.#db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n);
+  }
+
   async ping(): Promise<void> {
     unavailableOnBusy(() => this.#db.prepare('SELECT 1').get());
   }

@@ -59,6 +59,8 @@ export interface Store {
   put(run: RunInput, receivedAt: Date): Promise<PutResult>;
   /** Newest first by (received_at, id). */
   query(q: RunQuery): Promise<StoredRun[]>;
+  /** How many runs are stored (for the receiver_runs_stored gauge; callers cache it). */
+  countRuns(): Promise<number>;
   /** Resolves when the store answers a trivial query; rejects otherwise (for /healthz). */
   ping(): Promise<void>;
   /** Idempotent: the signal handler and a failed start may both call it. */

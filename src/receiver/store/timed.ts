@@ -1,0 +1,14 @@
+// A Store that times every operation for receiver_store_duration_seconds and passes everything through.
+import type { StoreOperation } from '../../observability/receiver-metrics.ts';
+import type { Store } from './types.ts';
+
+export function timedStore(store: Store, time: <T>(operation: StoreOperation, run: () => Promise<T>) => Promise<T>): Store {
+  return {
+    kind: store.kind,
+    put: (run, receivedAt) => time('put', () => store.put(run, receivedAt)),
+    query: (q) => time('query', () => store.query(q)),
+    countRuns: () => time('count', () => store.countRuns()),
+    ping: () => time('ping', () => store.ping()),
+    close: () => store.close(),
+  };
+}
