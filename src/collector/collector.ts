@@ -73,7 +73,12 @@ export class Collector {
       // A last interval shorter than a tenth of the interval is mostly noise in its rates: skip it.
       if (performance.now() - this.#lastSampleMono >= this.#config.intervalMs / 10) this.#sampleOnce();
     }
-    return this.#acc.summarize();
+    return this.#acc.summarize(true);
+  }
+
+  /** The summary so far, marked incomplete, while sampling goes on (a checkpoint). */
+  snapshot(): RunSummary {
+    return this.#acc.summarize(false);
   }
 
   /** Alive while samples keep landing: unhealthy when none has for three intervals, or after stop. */

@@ -15,6 +15,15 @@ test('config: defaults match the reference collector', () => {
     [2000, '/proc', 'info', 'json', 5, undefined, 20_000, true]);
 });
 
+test('config: spool and checkpoints: documented defaults, 0 turns checkpoints off, `flush` is a command', () => {
+  const c = run([]);
+  assert.deepEqual([c.spoolDir, c.checkpointIntervalMs], ['/var/tmp/runner-resource-collector', 60_000]);
+  assert.equal(run(['--checkpoint-interval=0']).checkpointIntervalMs, 0);
+  assert.equal(parseCollectorArgs(['flush', '--spool-dir=/tmp/s'], {}).kind, 'flush');
+  assert.throws(() => parseCollectorArgs(['fluhs'], {}), { name: 'UsageError', message: 'unknown command "fluhs" (commands: run, flush)' });
+  assert.throws(() => parseCollectorArgs(['--checkpoint-interval=10ms'], {}), { name: 'UsageError', message: /^--checkpoint-interval: "10ms"/ });
+});
+
 test('config: Go-style single-dash flags are accepted', () => {
   const c = run(['-interval=500ms', '-top', '3', '--proc-path=/host/proc']);
   assert.deepEqual([c.intervalMs, c.top, c.procPath], [500, 3, '/host/proc']);

@@ -29,6 +29,10 @@ export type CollectorConfig = {
   readonly pushEndpoint: URL | undefined;
   readonly pushToken: string | undefined;
   readonly pushTimeoutMs: Millis;
+  /** Where summaries that could not be pushed wait for a later start or `collector flush`. */
+  readonly spoolDir: string;
+  /** Push the summary so far this often (incomplete); 0 = never. */
+  readonly checkpointIntervalMs: Millis;
   readonly output: string | undefined;
   readonly countExitedChildren: boolean;
   /** Where to serve /metrics and /healthz; undefined = off. */
@@ -49,6 +53,10 @@ export const FLAGS = {
   'push-endpoint': { type: 'string', help: 'receiver URL to POST the summary to; without it the summary is printed to stdout' },
   'push-token': { type: 'string', env: 'COLLECTOR_PUSH_TOKEN', help: 'bearer token for the push (a scoped token from the receiver)' },
   'push-timeout': { type: 'string', default: '20s', help: 'time all push attempts together may take' },
+  'spool-dir': { type: 'string', default: '/var/tmp/runner-resource-collector',
+    help: 'where a summary that could not be pushed waits for the next start or `collector flush` (mount a volume there in a pod)' },
+  'checkpoint-interval': { type: 'string', default: '60s',
+    help: 'push the summary so far this often, marked incomplete, so a killed job leaves its data; 0 turns it off' },
   output: { type: 'string', help: 'also write the summary JSON to this file' },
   'count-exited-children': { type: 'boolean', default: true,
     help: 'count the CPU of processes that exit between samples, from their reaper\'s cutime (--no-count-exited-children: off)' },
@@ -74,7 +82,10 @@ const bad = (field: string, value: string, want: string) =>
 /** Go's flag package takes `-interval=2s`; the reference collector's users may pass flags that way. */
 const normalizeArg = (arg: string) => (/^-[a-z][a-z-]+(=|$)/.test(arg) ? `-${arg}` : arg);
 
-export type ParsedCommand = { readonly kind: 'help' } | { readonly kind: 'version' } | { readonly kind: 'run'; readonly config: CollectorConfig };
+export type ParsedCommand = { readonly kind: 'help' } | { readonly kind: 'version' }
+  | { readonly kind: 'run'; readonly config: CollectorConfig }
+  /** `collector flush`: deliver the spooled summaries, then exit. */
+  | { readonly kind: 'flush'; readonly config: CollectorConfig };
 
 export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
   const options: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(Object.entries(FLAGS).map(([k, f]) =>
@@ -84,11 +95,18 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
   const positionals = parsed.positionals;
   if (v.help) return { kind: 'help' };
   if (v.version) return { kind: 'version' };
-  if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
+  const command = positionals[0] ?? 'run';
+  if (command !== 'run' && command !== 'flush') throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: run, flush)`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
   const str = (k: keyof typeof FLAGS) => v[k] as string | undefined;
 
   const intervalMs = parseDurationMs(str('interval')!);
   if (intervalMs === undefined || intervalMs < 10) throw bad('--interval', str('interval')!, 'a duration of 10ms or more, such as 2s');
+  const checkpointIntervalMs = parseDurationMs(str('checkpoint-interval')!);
+  if (checkpointIntervalMs === undefined || checkpointIntervalMs < 0 || (checkpointIntervalMs > 0 && checkpointIntervalMs < 1000)) {
+    throw bad('--checkpoint-interval', str('checkpoint-interval')!, 'a duration of 1s or more, or 0 for none');
+  }
+  if (str('spool-dir') === '') throw new UsageError('--spool-dir: empty');
   const pushTimeoutMs = parseDurationMs(str('push-timeout')!);
   if (pushTimeoutMs === undefined || pushTimeoutMs <= 0) throw bad('--push-timeout', str('push-timeout')!, 'a positive duration such as 20s');
   const top = Number(str('top'));
@@ -105,19 +123,19 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
   const pushToken = str('push-token') ?? env.COLLECTOR_PUSH_TOKEN;
   // The token's value is never echoed: an error names the flag only.
   if (pushToken === '') throw new UsageError('--push-token/COLLECTOR_PUSH_TOKEN: empty');
-  if (pushEndpoint !== undefined && pushToken === undefined) {
+  if (pushEndpoint !== undefined && pushToken === undefined && command === 'run') {
     throw new UsageError('--push-endpoint needs a token: give --push-token or set COLLECTOR_PUSH_TOKEN');
   }
-  const scope = runScope(env, pushEndpoint !== undefined);
+  const scope = runScope(env, pushEndpoint !== undefined && command === 'run');
   const metricsText = str('metrics-addr');
   const listen = metricsText === undefined ? undefined : parseListenAddress(metricsText);
   if (metricsText !== undefined && listen === undefined) throw bad('--metrics-addr', metricsText, 'HOST:PORT or :PORT');
   // A bare :PORT binds loopback: the endpoint has no authentication, so binding wider is a choice to make.
   const metricsAddr = listen === undefined ? undefined : { host: listen.host ?? '127.0.0.1', port: listen.port };
 
-  return { kind: 'run', config: {
+  return { kind: command, config: {
     intervalMs: millis(intervalMs), procPath: str('proc-path')!, logLevel, logFormat, top, pushEndpoint, pushToken,
-    pushTimeoutMs: millis(pushTimeoutMs), output: str('output'), countExitedChildren: v['count-exited-children'] as boolean, metricsAddr,
+    pushTimeoutMs: millis(pushTimeoutMs), spoolDir: str('spool-dir')!, checkpointIntervalMs: millis(checkpointIntervalMs), output: str('output'), countExitedChildren: v['count-exited-children'] as boolean, metricsAddr,
     processMap: parseProcessMap(env.CGROUP_PROCESS_MAP), limits: parseLimits(env.CGROUP_LIMITS), scope,
   } };
 }
@@ -194,7 +212,9 @@ export function parseLimits(text: string | undefined): ReadonlyMap<string, Conta
 export function helpText(version: string): string {
   const width = 26;
   const lines = [`collector ${version}: samples /proc, groups processes into containers by cgroup, and at SIGTERM/SIGINT`,
-    'summarises the run and pushes it to a receiver (or prints it).', '', 'Usage: collector [flags]', '', 'Flags:'];
+    'summarises the run and pushes it to a receiver (or prints it).', '',
+    'Usage: collector [flags]          sample until SIGTERM/SIGINT, then push the summary',
+    '       collector flush [flags]    push the summaries spooled in --spool-dir, then exit', '', 'Flags:'];
   for (const [name, f] of Object.entries(FLAGS) as [string, FlagSpec][]) {
     const flag = f.type === 'string' ? `--${name}=VALUE` : `--${name}`;
     const def = f.default === undefined || f.type === 'boolean' ? '' : ` (default ${String(f.default)})`;

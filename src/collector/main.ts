@@ -1,60 +1,87 @@
 // The `collector` program: parse flags, sample until SIGTERM/SIGINT, then summarise and push (or print).
+// `collector flush` delivers what earlier runs spooled.
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { parseAuxv } from '../proc/auxv.ts';
 import { createLogger } from '../observability/log.ts';
+import { createCollectorMetrics } from '../observability/collector-metrics.ts';
+import { startMetricsServer } from '../observability/metrics-server.ts';
+import type { PushBody, RunSummary } from '../summary/types.ts';
 import { ticksPerSecond } from '../units.ts';
 import { VERSION } from '../version.ts';
 import { Collector } from './collector.ts';
 import { helpText, parseCollectorArgs, UsageError, type CollectorConfig } from './config.ts';
-import { pushSummary, PushError } from './push.ts';
-import type { PushBody, RunSummary } from '../summary/types.ts';
-import type { Logger } from 'pino';
-import { createCollectorMetrics, type CollectorMetrics } from '../observability/collector-metrics.ts';
-import { startMetricsServer } from '../observability/metrics-server.ts';
+import { Delivery } from './delivery.ts';
 
-async function main(argv: string[]): Promise<void> {
-  let config: CollectorConfig;
+async function main(argv: string[]): Promise<number | undefined> {
+  let parsed;
   try {
-    const parsed = parseCollectorArgs(argv, process.env);
-    if (parsed.kind === 'help') { process.stdout.write(helpText(VERSION)); return; }
-    if (parsed.kind === 'version') { process.stdout.write(`collector ${VERSION}\n`); return; }
-    config = parsed.config;
+    parsed = parseCollectorArgs(argv, process.env);
   } catch (err) {
     if (!(err instanceof UsageError) && !(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) throw err;
     process.stderr.write(`collector: ${(err as Error).message}\nTry 'collector --help'.\n`);
-    process.exit(2);
+    return 2;
   }
+  if (parsed.kind === 'help') { process.stdout.write(helpText(VERSION)); return 0; }
+  if (parsed.kind === 'version') { process.stdout.write(`collector ${VERSION}\n`); return 0; }
+  const config = parsed.config;
   const log = createLogger(config.logLevel, config.logFormat, 'collector');
+  if (parsed.kind === 'flush') return flush(config, log);
+  run(config, log);
+  return undefined; // runs until a signal
+}
+
+/** `collector flush`: every spooled summary goes to the endpoint it was spooled for. Exit 1 if any is left. */
+async function flush(config: CollectorConfig, log: Logger): Promise<number> {
+  const delivery = new Delivery({ endpoint: config.pushEndpoint ?? new URL('http://unused.invalid'), token: config.pushToken ?? '',
+    timeoutMs: config.pushTimeoutMs, spoolDir: config.spoolDir, log });
+  const left = await delivery.flushSpool(config.pushTimeoutMs);
+  log.info({ spoolDir: config.spoolDir, left }, 'spool flushed');
+  return left === 0 ? 0 : 1;
+}
+
+function run(config: CollectorConfig, log: Logger): void {
   const { clockTicks, pageSize } = machineConstants(log);
   const executionId = randomUUID();
   const metrics = config.metricsAddr === undefined ? undefined : createCollectorMetrics(VERSION);
   metrics?.setLimits(config.limits);
   const collector = new Collector(config, { clockTicks, pageSize, log, metrics });
+  const delivery = config.pushEndpoint === undefined ? undefined : new Delivery({ endpoint: config.pushEndpoint,
+    token: config.pushToken!, timeoutMs: config.pushTimeoutMs, spoolDir: config.spoolDir, log, metrics });
+  const bodyOf = (summary: RunSummary): PushBody => ({ organization: config.scope.organization, repository: config.scope.repository,
+    workflow: config.scope.workflow, job: config.scope.job, run_id: config.scope.runId, execution_id: executionId, summary });
   log.info({ version: VERSION, intervalMs: config.intervalMs, procPath: config.procPath, executionId,
     push: config.pushEndpoint?.origin ?? 'stdout', containersMapped: config.processMap.size }, 'collector started');
   collector.start();
+
+  // What earlier runs could not deliver goes first, in the background: sampling starts at once.
+  const flushed = delivery?.flushSpool(config.pushTimeoutMs).catch((err: unknown) => { log.error({ err }, 'spool flush failed'); });
+  let checkpoints: NodeJS.Timeout | undefined;
+  if (delivery !== undefined && config.checkpointIntervalMs > 0) {
+    checkpoints = setInterval(() => delivery.checkpoint(bodyOf(collector.snapshot()), Math.min(config.pushTimeoutMs, config.checkpointIntervalMs)),
+      config.checkpointIntervalMs);
+  }
   if (config.metricsAddr !== undefined && metrics !== undefined) {
-    try {
-      const server = await startMetricsServer(config.metricsAddr, metrics.registry, () => collector.health());
-      log.info({ url: server.url }, 'metrics server listening');
-    } catch (err) {
-      log.error({ err }, 'metrics server failed to start'); // sampling goes on: the summary matters more
-    }
+    startMetricsServer(config.metricsAddr, metrics.registry, () => collector.health()).then(
+      (server) => log.info({ url: server.url }, 'metrics server listening'),
+      (err: unknown) => log.error({ err }, 'metrics server failed to start'), // sampling goes on: the summary matters more
+    );
   }
 
   const abortPush = new AbortController();
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) { // a second signal: stop waiting for the receiver
+    if (stopping) { // a second signal: stop waiting for the receiver, spool the summary
       log.warn({ signal }, 'second signal, giving up on the push');
       abortPush.abort();
       return;
     }
     stopping = true;
+    clearInterval(checkpoints);
     log.info({ signal }, 'stopping');
-    const summary = collector.stop();
-    finish(config, summary, executionId, log, abortPush.signal, metrics).then(
+    const body = bodyOf(collector.stop());
+    finish(config, body, log, delivery, flushed, abortPush.signal).then(
       (code) => process.exit(code),
       (err: unknown) => { log.error({ err }, 'summary lost'); process.exit(1); },
     );
@@ -73,11 +100,9 @@ function machineConstants(log: Logger) {
   }
 }
 
-async function finish(config: CollectorConfig, summary: RunSummary, executionId: string, log: Logger, signal: AbortSignal,
-  metrics: CollectorMetrics | undefined): Promise<number> {
-  const s = config.scope;
-  const body: PushBody = { organization: s.organization, repository: s.repository, workflow: s.workflow, job: s.job,
-    run_id: s.runId, execution_id: executionId, summary };
+async function finish(config: CollectorConfig, body: PushBody, log: Logger, delivery: Delivery | undefined,
+  flushed: Promise<unknown> | undefined, signal: AbortSignal): Promise<number> {
+  const deadline = performance.now() + config.pushTimeoutMs; // everything after the signal fits in --push-timeout
   const json = `${JSON.stringify(body, null, 2)}\n`;
   if (config.output !== undefined) {
     const tmp = `${config.output}.tmp-${process.pid}`;
@@ -85,26 +110,17 @@ async function finish(config: CollectorConfig, summary: RunSummary, executionId:
     renameSync(tmp, config.output); // a reader never sees half a file
     log.info({ path: config.output }, 'summary written');
   }
-  log.info({ samples: summary.sample_count, durationSeconds: summary.duration_seconds, containers: summary.containers.length },
-    'run summarised');
-  if (config.pushEndpoint === undefined) {
+  const s = body.summary;
+  log.info({ samples: s.sample_count, durationSeconds: s.duration_seconds, containers: s.containers.length }, 'run summarised');
+  if (delivery === undefined) {
     // stdout may be a pipe, where writes are asynchronous: exit only once the summary is out.
     await new Promise<void>((resolve, reject) => process.stdout.write(json, (err) => (err ? reject(err) : resolve())));
     return 0;
   }
-  const started = performance.now();
-  try {
-    const result = await pushSummary(body, { endpoint: config.pushEndpoint, token: config.pushToken!, timeoutMs: config.pushTimeoutMs,
-      log: log.child({ component: 'push' }), signal, onRetry: () => metrics?.observePush('retry') });
-    metrics?.observePush('success', (performance.now() - started) / 1000);
-    log.info({ status: result.status, attempts: result.attempts, executionId }, 'summary pushed');
-    return 0;
-  } catch (err) {
-    if (!(err instanceof PushError)) throw err;
-    metrics?.observePush('error', (performance.now() - started) / 1000);
-    log.error({ status: err.status, attempts: err.attempts, reason: err.message }, 'push failed');
-    return 1;
-  }
+  // Older spooled summaries first, but never at the expense of this run's deadline.
+  await Promise.race([flushed, new Promise((r) => setTimeout(r, Math.min(2000, config.pushTimeoutMs / 4)).unref())]);
+  return (await delivery.deliverFinal(body, deadline - performance.now(), signal)) === 'pushed' ? 0 : 1;
 }
 
-await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+if (code !== undefined) process.exitCode = code;

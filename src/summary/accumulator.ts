@@ -87,7 +87,8 @@ export class Accumulator {
     for (const t of this.#containers.values()) { t.cpu.padTo(i + 1); t.memory.padTo(i + 1); }
   }
 
-  summarize(): RunSummary {
+  /** The summary of the run so far; `complete` false for a checkpoint taken while the job runs. */
+  summarize(complete = true): RunSummary {
     const start = this.#startMs ?? Date.now(), end = this.#endMs ?? start;
     const processes = [...this.#finished, ...this.#live.values()];
     const containers = this.#containerSummaries();
@@ -100,6 +101,7 @@ export class Accumulator {
       peak_mem_bytes: p.peakMem,
     });
     return {
+      complete,
       start_time: new Date(start).toISOString(),
       end_time: new Date(end).toISOString(),
       duration_seconds: roundTo(3)((end - start) / 1000),

@@ -52,6 +52,8 @@ export type ProcessSummary = {
 };
 
 export type RunSummary = {
+  /** False for a checkpoint pushed while the job still runs; the final push replaces it with true. */
+  readonly complete: boolean;
   readonly start_time: string;
   readonly end_time: string;
   readonly duration_seconds: number;
