@@ -22,6 +22,11 @@ export type PushOptions = {
   /** All attempts together end within this time. */
   readonly timeoutMs: number;
   readonly log: Logger;
+  /**
+   * One attempt's limit: a connection that stalls must not eat the whole budget.
+   * @default a quarter of timeoutMs (5 s of the default 20 s)
+   */
+  readonly attemptTimeoutMs?: number;
   /** Delay before the second attempt; doubles each time, with full jitter. */
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -51,7 +56,8 @@ export async function pushSummary(body: PushBody, o: PushOptions): Promise<PushR
     attempts = attempt;
     let retryAfterMs: number | undefined;
     try {
-      const signals = [AbortSignal.timeout(Math.ceil(left)), ...(o.signal ? [o.signal] : [])];
+      const attemptMs = Math.min(left, o.attemptTimeoutMs ?? Math.max(250, o.timeoutMs / 4));
+      const signals = [AbortSignal.timeout(Math.ceil(attemptMs)), ...(o.signal ? [o.signal] : [])];
       const res = await doFetch(o.endpoint, {
         method: 'POST', body: payload, signal: AbortSignal.any(signals),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
