@@ -41,7 +41,7 @@ export class Collector {
     this.#metrics = deps.metrics;
     const namer = (this.#namer = new ContainerNamer(config.processMap));
     this.#acc = new Accumulator({
-      top: config.top, limits: config.limits, mappedName: (key) => namer.mapped(key), ownKey: ownContainerKey(config.procPath),
+      top: config.top, seriesPoints: config.seriesPoints, limits: config.limits, mappedName: (key) => namer.mapped(key), ownKey: ownContainerKey(config.procPath),
       collection: { collector_version: VERSION, interval_seconds: config.intervalMs / 1000,
         clock_ticks_per_second: deps.clockTicks, short_lived_accounting: config.countExitedChildren },
     });

@@ -26,6 +26,8 @@ export type CollectorConfig = {
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   readonly top: number;
+  /** Points in the summary's downsampled series (max and avg each); 0 = no series. */
+  readonly seriesPoints: number;
   readonly pushEndpoint: URL | undefined;
   readonly pushToken: string | undefined;
   readonly pushTimeoutMs: Millis;
@@ -50,6 +52,7 @@ export const FLAGS = {
   'log-level': { type: 'string', default: 'info', help: 'debug, info, warn or error' },
   'log-format': { type: 'string', default: 'json', help: 'json or text (logs go to stderr)' },
   top: { type: 'string', default: '5', help: 'how many processes the top CPU and memory lists hold' },
+  'series-points': { type: 'string', default: '300', help: 'points in the summary\'s CPU and memory series over the run (each the max and avg of what it covers); 0 = none' },
   'push-endpoint': { type: 'string', help: 'receiver URL to POST the summary to; without it the summary is printed to stdout' },
   'push-token': { type: 'string', env: 'COLLECTOR_PUSH_TOKEN', help: 'bearer token for the push (a scoped token from the receiver)' },
   'push-timeout': { type: 'string', default: '20s', help: 'time all push attempts together may take' },
@@ -111,6 +114,8 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
   if (pushTimeoutMs === undefined || pushTimeoutMs <= 0) throw bad('--push-timeout', str('push-timeout')!, 'a positive duration such as 20s');
   const top = Number(str('top'));
   if (!/^\d+$/.test(str('top')!) || top > 1000) throw bad('--top', str('top')!, 'a whole number from 0 to 1000');
+  const seriesPoints = Number(str('series-points'));
+  if (!/^\d+$/.test(str('series-points')!) || seriesPoints > 10_000) throw bad('--series-points', str('series-points')!, 'a whole number from 0 to 10000');
   const logLevel = oneOf('--log-level', str('log-level')!, LOG_LEVELS);
   const logFormat = oneOf('--log-format', str('log-format')!, LOG_FORMATS);
 
@@ -134,7 +139,7 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
   const metricsAddr = listen === undefined ? undefined : { host: listen.host ?? '127.0.0.1', port: listen.port };
 
   return { kind: command, config: {
-    intervalMs: millis(intervalMs), procPath: str('proc-path')!, logLevel, logFormat, top, pushEndpoint, pushToken,
+    intervalMs: millis(intervalMs), procPath: str('proc-path')!, logLevel, logFormat, top, seriesPoints, pushEndpoint, pushToken,
     pushTimeoutMs: millis(pushTimeoutMs), spoolDir: str('spool-dir')!, checkpointIntervalMs: millis(checkpointIntervalMs), output: str('output'), countExitedChildren: v['count-exited-children'] as boolean, metricsAddr,
     processMap: parseProcessMap(env.CGROUP_PROCESS_MAP), limits: parseLimits(env.CGROUP_LIMITS), scope,
   } };

@@ -88,3 +88,43 @@ test('Accumulator: "/" is the collector\'s own container under a cgroup namespac
     assert.equal(acc.summarize().containers[0]!.name, want, `own key ${String(ownKey)}`);
   }
 });
+
+/** A run of `intervals` at 2 s with 6 containers, realistic values, and one spike on /c at interval 4321 % intervals. */
+function longRun(intervals: number) {
+  const acc = new Accumulator(options({ seriesPoints: 300, collection: { collector_version: 't', interval_seconds: 2, clock_ticks_per_second: 100, short_lived_accounting: true } }));
+  const keys = ['/a', '/b', '/c', '/d', '/e', '/f'];
+  for (let i = 0; i <= intervals; i++) {
+    const spike = i === 4321 % intervals ? 3.75 : 0;
+    acc.add(sample(i, keys.map((k, j) => [k, 0.25 * j + 0.1 * Math.sin(i / 50) + (k === '/c' ? spike : 0), (200 + 30 * j) * 1048576 + (i % 97) * 4096] as [string, number, number])));
+  }
+  return acc.summarize();
+}
+
+// docs/collector.md quotes these sizes: the series cost the same for any run of 300 intervals (10 min at 2 s) or more.
+test('Accumulator: a 6-hour run at 2 s with 6 containers: 300 series points that keep the true peak; 66 KB', () => {
+  const intervals = 6 * 3600 / 2;
+  const s = longRun(intervals);
+  assert.equal(s.sample_count, intervals);
+  assert.deepEqual([s.series!.per_point, s.series!.points, s.series!.point_seconds], [36, 300, 72]);
+  const c = s.containers.find((x) => x.cgroup === '/c')!;
+  assert.equal(c.series!.cpu_cores.max.length, 300);
+  assert.equal(Math.max(...c.series!.cpu_cores.max), Math.round(c.cpu_cores.peak * 1000) / 1000); // the spike is there
+  assert.ok(c.cpu_cores.peak > 4);
+  const bytes = Buffer.byteLength(JSON.stringify(s));
+  assert.ok(bytes > 60_000 && bytes < 70_000, `${bytes} bytes`);
+  const tenMinutes = Buffer.byteLength(JSON.stringify(longRun(300)));
+  assert.ok(Math.abs(tenMinutes - bytes) < 2_000, `10 min: ${tenMinutes} bytes, 6 h: ${bytes} bytes`);
+  const noSeries = Buffer.byteLength(JSON.stringify({ ...s, series: undefined, containers: s.containers.map((c) => ({ ...c, series: undefined })) }));
+  assert.ok(noSeries < 8_000, `without series: ${noSeries} bytes`);
+});
+
+test('Accumulator: a run shorter than the series keeps one point per interval; 0 points means no series', () => {
+  const acc = new Accumulator(options({ seriesPoints: 300 }));
+  for (let i = 0; i <= 5; i++) acc.add(sample(i, [['/a', i, i]]));
+  const s = acc.summarize();
+  assert.deepEqual(s.containers[0]!.series!.cpu_cores, { max: [1, 2, 3, 4, 5], avg: [1, 2, 3, 4, 5] });
+  const none = new Accumulator(options({ seriesPoints: 0 }));
+  for (let i = 0; i <= 5; i++) none.add(sample(i, [['/a', i, i]]));
+  assert.equal(none.summarize().series, undefined);
+  assert.equal(none.summarize().containers[0]!.series, undefined);
+});

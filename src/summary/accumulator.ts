@@ -6,12 +6,15 @@ import { containerIdentity } from '../cgroup/identity.ts';
 import type { Bytes, Cores } from '../units.ts';
 import { Series } from './series.ts';
 import { computeStats, roundTo } from './stats.ts';
+import { downsample, perPoint } from './downsample.ts';
 import type { CollectionInfo, ContainerSummary, ProcessSummary, RunSummary, Stats } from './types.ts';
 
 export type ContainerLimits = { readonly cpu?: Cores; readonly memory?: Bytes };
 
 export type SummaryOptions = {
   readonly top: number;
+  /** Points in each downsampled series; 0 = no series in the summary. */
+  readonly seriesPoints?: number;
   /** CGROUP_LIMITS, validated: container name -> limits. */
   readonly limits: ReadonlyMap<string, ContainerLimits>;
   /** The mapped name of a cgroup key, if CGROUP_PROCESS_MAP named it. */
@@ -30,7 +33,8 @@ type ProcessTrack = {
   peakCpu: number; cpuSum: number; intervals: number; peakMem: number; lastSeen: number;
 };
 
-const cores4 = roundTo(4), percent2 = roundTo(2), wholeBytes = Math.round;
+// Series points are rounded one step coarser than the statistics: they are for charts, and size matters there.
+const cores4 = roundTo(4), cores3 = roundTo(3), percent2 = roundTo(2), wholeBytes = Math.round;
 
 export class Accumulator {
   readonly #o: SummaryOptions;
@@ -91,7 +95,9 @@ export class Accumulator {
   summarize(complete = true): RunSummary {
     const start = this.#startMs ?? Date.now(), end = this.#endMs ?? start;
     const processes = [...this.#finished, ...this.#live.values()];
-    const containers = this.#containerSummaries();
+    const per = perPoint(this.#intervals, this.#o.seriesPoints ?? 0);
+    const withSeries = (this.#o.seriesPoints ?? 0) > 0 && this.#intervals > 0;
+    const containers = this.#containerSummaries(withSeries ? per : undefined);
     const top = this.#o.top;
     const nameOf = this.#namesByKey();
     const toSummary = (p: ProcessTrack): ProcessSummary => ({
@@ -113,6 +119,11 @@ export class Accumulator {
       top_cpu_processes: byCpu(processes).slice(0, top).map(toSummary),
       top_mem_processes: byMemory(processes).slice(0, top).map(toSummary),
       collection: { ...this.#o.collection, processes_vanished: this.#vanished, processes_seen: this.#seen },
+      ...(withSeries ? { series: {
+        per_point: per, point_seconds: roundTo(3)(per * this.#o.collection.interval_seconds), points: Math.ceil(this.#intervals / per),
+        cpu_total_percent: downsample(this.#system.cpu.values(), per, percent2),
+        mem_used_bytes: downsample(this.#system.mem.values(), per, wholeBytes),
+      } } : {}),
     };
   }
 
@@ -164,7 +175,7 @@ export class Accumulator {
     return names;
   }
 
-  #containerSummaries(): ContainerSummary[] {
+  #containerSummaries(per: number | undefined): ContainerSummary[] {
     const names = this.#namesByKey();
     const groups = new Map<string, ContainerTrack[]>();
     for (const t of this.#containers.values()) {
@@ -173,13 +184,15 @@ export class Accumulator {
     }
     const out: (ContainerSummary & { mapped: boolean })[] = [];
     for (const [name, tracks] of groups) {
-      const cpu = computeStats(Series.sum(tracks.map((t) => t.cpu)).values(), cores4);
-      const memory = computeStats(Series.sum(tracks.map((t) => t.memory)).values(), wholeBytes);
+      const cpuValues = Series.sum(tracks.map((t) => t.cpu)).values(), memoryValues = Series.sum(tracks.map((t) => t.memory)).values();
+      const cpu = computeStats(cpuValues, cores4);
+      const memory = computeStats(memoryValues, wholeBytes);
       const limits = this.#o.limits.get(name);
       out.push({
         name, cgroup: tracks.map((t) => t.cgroup).join(','), cpu_cores: cpu, memory_bytes: memory,
         process_count: tracks.reduce((n, t) => n + t.processes, 0),
         ...(limits === undefined ? {} : { limits: limitsJson(limits), fraction_of_limit: fractions(cpu, memory, limits) }),
+        ...(per === undefined ? {} : { series: { cpu_cores: downsample(cpuValues, per, cores3), memory_bytes: downsample(memoryValues, per, wholeBytes) } }),
         mapped: this.#o.mappedName(tracks[0]!.key) !== undefined,
       });
     }

@@ -26,6 +26,23 @@ export type FractionOfLimit = {
   readonly memory_p95?: number;
 };
 
+/**
+ * One series over the run, downsampled: point i covers `per_point` consecutive intervals and holds their
+ * maximum (so a one-sample spike survives) and their average. Columnar: `max[i]` and `avg[i]` are point i.
+ */
+export type SeriesPoints = { readonly max: readonly number[]; readonly avg: readonly number[] };
+
+/** The time axis of every series in a summary. */
+export type SeriesAxis = {
+  /** Intervals (samples after the baseline) each point covers; the last point may cover fewer. */
+  readonly per_point: number;
+  /** Seconds each point covers: per_point x the sampling interval. Point i starts at start_time + i x this. */
+  readonly point_seconds: number;
+  readonly points: number;
+};
+
+export type ContainerSeries = { readonly cpu_cores: SeriesPoints; readonly memory_bytes: SeriesPoints };
+
 export type ContainerSummary = {
   readonly name: string;
   /** The cgroup path the container was identified by, as the collector saw it. */
@@ -36,6 +53,8 @@ export type ContainerSummary = {
   readonly process_count: number;
   readonly limits?: ContainerLimitsJson;
   readonly fraction_of_limit?: FractionOfLimit;
+  /** CPU and memory over the run, on the summary's `series` axis. */
+  readonly series?: ContainerSeries;
 };
 
 export type ProcessSummary = {
@@ -68,6 +87,8 @@ export type RunSummary = {
   readonly top_mem_processes: readonly ProcessSummary[];
   /** What the collector could not see, so a reader can judge the figures. */
   readonly collection: CollectionInfo;
+  /** The time axis of the downsampled series, and the node's CPU and memory over the run. */
+  readonly series?: SeriesAxis & { readonly cpu_total_percent: SeriesPoints; readonly mem_used_bytes: SeriesPoints };
 };
 
 export type CollectionInfo = {
