@@ -41,6 +41,16 @@ export type SeriesAxis = {
   readonly points: number;
 };
 
+/** Where a container's figure came from: its cgroup's own counters, or the sum over its processes. */
+export type MeasurementSource = 'cgroup-v2' | 'cgroup-v1' | 'processes';
+
+export type CpuThrottling = {
+  /** CFS enforcement periods while the container ran, and how many of them throttled it. */
+  readonly periods: number;
+  readonly throttled_periods: number;
+  readonly throttled_seconds: number;
+};
+
 export type ContainerSeries = { readonly cpu_cores: SeriesPoints; readonly memory_bytes: SeriesPoints };
 
 export type ContainerSummary = {
@@ -55,6 +65,17 @@ export type ContainerSummary = {
   readonly fraction_of_limit?: FractionOfLimit;
   /** CPU and memory over the run, on the summary's `series` axis. */
   readonly series?: ContainerSeries;
+  /** Where cpu_cores and memory_bytes came from (absent in older collectors' summaries: processes). */
+  readonly cpu_source?: MeasurementSource;
+  readonly memory_source?: MeasurementSource;
+  /** Processes the OOM killer killed in this container during the run (cgroup counters only). */
+  readonly oom_kills?: number;
+  /** CPU throttling during the run (cgroup counters with a CPU limit only). */
+  readonly cpu_throttling?: CpuThrottling;
+  /** The kernel's own record of the container's peak memory (memory.peak, memory.max_usage_in_bytes). */
+  readonly memory_peak_bytes?: number;
+  /** The sum of the processes' resident memory, beside a memory_bytes taken from the cgroup. */
+  readonly rss_bytes?: Stats;
 };
 
 export type ProcessSummary = {
