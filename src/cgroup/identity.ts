@@ -51,7 +51,9 @@ export function parseCgroupFile(text: string): CgroupEntry[] {
     const id = line.slice(0, first);
     const list = line.slice(first + 1, second);
     let path = line.slice(second + 1);
-    if (!/^\d+$/.test(id)) throw new ProcParseError('cgroup', 'hierarchy ID is not a number', line);
+    if (!/^\d+$/.test(id) || !Number.isSafeInteger(Number(id))) { // 309 digits would read as Infinity
+      throw new ProcParseError('cgroup', 'hierarchy ID is not a number', line);
+    }
     if (path.endsWith(DELETED)) path = path.slice(0, -DELETED.length);
     if (path !== '' && !path.startsWith('/')) throw new ProcParseError('cgroup', 'path does not start with "/"', line);
     entries.push({ hierarchyId: Number(id), controllers: list === '' ? [] : list.split(','), path });

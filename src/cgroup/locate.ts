@@ -1,0 +1,304 @@
+// Finds the directory that holds a container's own cgroup counters (through our cgroup mounts, --cgroup-root, or
+// the process's own view at /proc/<pid>/root) and reads them each sample. Facts: research/linux-accounting.md §2.5.
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+import { ProcParseError } from '../proc/errors.ts';
+import type { Bytes, Cores, Seconds } from '../units.ts';
+import * as c from './counters.ts';
+import { groupingPath } from './identity.ts';
+import type { CgroupEntry } from './identity.ts';
+
+/** A cgroup filesystem mount, from /proc/<pid>/mountinfo (proc_pid_mountinfo(5)) or a --cgroup-root folder. */
+export type CgroupMount = {
+  readonly mountPoint: string;
+  readonly fsType: 'cgroup' | 'cgroup2';
+  /** v1: the hierarchy's controllers (`cpu`, `cpuacct`, `name=systemd`) from the super options; v2: none. */
+  readonly controllers: readonly string[];
+  /**
+   * The cgroup shown at mountPoint, relative to the READER's cgroup namespace: `/` for a fresh mount in the
+   * reader's namespace, `/kubepods/.../<id>` for runc's v1 bind mount, `/..` for a mount made outside it.
+   */
+  readonly root: string;
+};
+
+/** Directories holding one container's counter files: the unified one on v2, one per controller on v1. */
+export type CgroupDirs =
+  | { readonly version: 2; readonly dir: string }
+  | { readonly version: 1; readonly memory?: string; readonly cpuacct?: string; readonly cpu?: string };
+
+// Super options that are not controllers; cgroup1_show_options prints these after the controllers.
+const NOT_CONTROLLERS = new Set(['rw', 'ro', 'noprefix', 'cpuset_v2_mode', 'favordynmods', 'nofavordynmods', 'xattr',
+  'clone_children']);
+const unescape = (s: string) => s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+
+/** Parses mountinfo text into its cgroup mounts, dropping those hidden under a later mount on the same point. */
+export function parseMountinfo(text: string): CgroupMount[] {
+  const lines: { id: string; parent: string; mount: CgroupMount | undefined; point: string }[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const f = line.split(' ');
+    const dash = f.indexOf('-', 6); // optional fields (shared:N, master:N) sit between options and '-'
+    if (dash < 0 || f.length < dash + 4) throw new ProcParseError('mountinfo', 'no "- type source options"', line);
+    const [id = '', parent = '', , root = '', point = ''] = f;
+    const fsType = f[dash + 1];
+    const mount: CgroupMount | undefined = fsType === 'cgroup' || fsType === 'cgroup2' ? {
+      mountPoint: unescape(point), fsType, root: unescape(root),
+      controllers: fsType === 'cgroup2' ? [] : (f[dash + 3] ?? '').split(',')
+        .filter((o) => !NOT_CONTROLLERS.has(o) && !o.startsWith('release_agent=')),
+    } : undefined;
+    lines.push({ id, parent, mount, point });
+  }
+  // A mount over the same point (its parent is the hidden mount) is what path lookup reaches.
+  const over = new Set(lines.map((l) => `${l.parent} ${l.point}`));
+  return lines.flatMap((l) => (l.mount === undefined || over.has(`${l.id} ${l.point}`) ? [] : [l.mount]));
+}
+
+const parts = (path: string) => path.split('/').filter((p) => p !== '');
+const ups = (p: readonly string[]) => {
+  const i = p.findIndex((x) => x !== '..');
+  return i < 0 ? p.length : i;
+};
+
+/**
+ * `path` relative to the mount `root`, both relative to one cgroup namespace root, or undefined when the mount does
+ * not show it. Both may start with `..`s; those stand for names we do not know, so only equal counts compare.
+ */
+export function pathUnderRoot(root: string, path: string): string | undefined {
+  const r = parts(root), p = parts(path);
+  if (ups(r) !== ups(p) || p.length < r.length || r.some((x, i) => p[i] !== x)) return undefined;
+  return p.slice(r.length).map((x) => `/${x}`).join('');
+}
+
+/** Whether `path` is `key` or below it; `..`s must match in number, as in pathUnderRoot. */
+const isBelow = (path: string, key: string) => {
+  const k = parts(key), p = parts(path);
+  return ups(p) === ups(k) && p.length >= k.length && k.every((x, i) => p[i] === x);
+};
+
+function dirOf(entry: CgroupEntry | undefined, mounts: readonly CgroupMount[], key: string, trim: boolean) {
+  if (entry === undefined || !isBelow(entry.path, key)) return undefined;
+  const path = trim ? key : entry.path || '/';
+  const v2 = entry.hierarchyId === 0;
+  for (const m of mounts) {
+    const same = v2 ? m.fsType === 'cgroup2'
+      : m.fsType === 'cgroup' && entry.controllers.every((x) => m.controllers.includes(x));
+    const rest = same ? pathUnderRoot(m.root, path) : undefined;
+    if (rest !== undefined) return m.mountPoint + rest;
+  }
+  return undefined;
+}
+
+/**
+ * Pure: the directories of a process's cgroup, from its /proc/<pid>/cgroup entries and the mounts. Only hierarchies
+ * whose path is at or below the container's key count (default: identity.ts's groupingPath): on a hybrid host a
+ * container may sit in v2 alone while its v1 lines name the host's cgroups, whose counters would be the node's.
+ * With `containerKey`, paths are cut to it, so a container's nested cgroups read as the whole container.
+ * v1 wins where its memory hierarchy is reachable (a hybrid host has memory only there); else v2; else v1 CPU only.
+ */
+export function resolveCgroupDirs(entries: readonly CgroupEntry[], mounts: readonly CgroupMount[],
+  containerKey?: string): CgroupDirs | undefined {
+  const key = containerKey ?? groupingPath(entries), trim = containerKey !== undefined;
+  const v1 = (ctl: string) =>
+    dirOf(entries.find((e) => e.hierarchyId !== 0 && e.controllers.includes(ctl)), mounts, key, trim);
+  const memory = v1('memory'), cpuacct = v1('cpuacct'), cpu = v1('cpu');
+  if (memory !== undefined) return { version: 1, memory, cpuacct, cpu };
+  const unified = dirOf(entries.find((e) => e.hierarchyId === 0), mounts, key, trim);
+  if (unified !== undefined) return { version: 2, dir: unified };
+  return cpuacct === undefined && cpu === undefined ? undefined : { version: 1, cpuacct, cpu };
+}
+
+/**
+ * The cgroup mounts in a --cgroup-root folder: a v2 root (it holds cgroup.controllers), or a folder like a v1 host's
+ * /sys/fs/cgroup with one directory per hierarchy (`memory`, `cpu,cpuacct`; a `unified` v2 one). Missing or empty: [].
+ */
+export function cgroupMountsAt(dir: string): CgroupMount[] {
+  const v2 = (mountPoint: string): CgroupMount => ({ mountPoint, fsType: 'cgroup2', controllers: [], root: '/' });
+  if (existsSync(`${dir}/cgroup.controllers`)) return [v2(dir)];
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch (err) {
+    if (unreadable(err)) return [];
+    throw err;
+  }
+  return names.flatMap((name): CgroupMount[] => {
+    const sub = `${dir}/${name}`;
+    if (existsSync(`${sub}/cgroup.controllers`)) return [v2(sub)];
+    if (!existsSync(`${sub}/cgroup.procs`)) return [];
+    const controllers = name === 'systemd' ? ['name=systemd'] : name.split(',');
+    return [{ mountPoint: sub, fsType: 'cgroup', root: '/', controllers }];
+  });
+}
+
+const UNREADABLE = new Set(['ENOENT', 'ENOTDIR', 'ESRCH', 'EACCES', 'EPERM', 'ENODEV']);
+/** Gone (process or cgroup removed: ENODEV on a deleted cgroup's open file) or not ours to read. */
+const unreadable = (err: unknown) => UNREADABLE.has((err as NodeJS.ErrnoException).code ?? '');
+
+export type LocateOptions = {
+  /** What to resolve against: parseMountinfo(/proc/self/mountinfo), or cgroupMountsAt(--cgroup-root). */
+  readonly mounts: readonly CgroupMount[];
+  /** /proc, to try the process's own view when `mounts` cannot show its cgroup; omit to turn that off. */
+  readonly procRoot?: string;
+  /** The container's grouping key (identity.ts), to read the whole container rather than a nested cgroup. */
+  readonly containerKey?: string;
+};
+
+export type LocatedCgroup = { readonly dirs: CgroupDirs; readonly via: 'mount' | 'proc-root' };
+
+/**
+ * Where to read the container of process `pid` from. Once per container: reads cgroup.procs to verify. First our
+ * mounts; then, for a path they cannot show (a sibling under cgroupns, `/../x`), the process's own mounts from
+ * /proc/<pid>/mountinfo (roots shown relative to OUR namespace, so they compare with `entries`) under
+ * /proc/<pid>/root. Either way the process must be listed in its exact cgroup's cgroup.procs: a mount at a
+ * different cgroup (a host root reached as `/` from inside a cgroupns) would otherwise pass for the container.
+ */
+export function locateCgroup(pid: number, entries: readonly CgroupEntry[], options: LocateOptions)
+  : LocatedCgroup | undefined {
+  const { mounts, procRoot, containerKey } = options;
+  const verified = (ms: readonly CgroupMount[]) => {
+    const exact = resolveCgroupDirs(entries, ms);
+    const listed = exact !== undefined && dirList(exact).every((d) => listsPid(d, pid));
+    return listed ? resolveCgroupDirs(entries, ms, containerKey) : undefined;
+  };
+  const own = verified(mounts);
+  if (own !== undefined) return { dirs: own, via: 'mount' };
+  const text = procRoot === undefined ? undefined : readOnce(`${procRoot}/${pid}/mountinfo`);
+  if (text === undefined) return undefined;
+  const theirs = parseMountinfo(text).map((m) => ({ ...m, mountPoint: `${procRoot}/${pid}/root${m.mountPoint}` }));
+  const dirs = verified(theirs);
+  return dirs === undefined ? undefined : { dirs, via: 'proc-root' };
+}
+
+const dirList = (d: CgroupDirs) => // cpu and cpuacct often share one hierarchy, so one directory
+  d.version === 2 ? [d.dir] : [...new Set([d.memory, d.cpuacct, d.cpu])].filter((x): x is string => x !== undefined);
+
+/** Whether `dir/cgroup.procs` lists `pid` (pids appear as seen from the reader's PID namespace). */
+export function listsPid(dir: string, pid: number): boolean {
+  const text = readOnce(`${dir}/cgroup.procs`);
+  return text !== undefined && `\n${text}`.includes(`\n${pid}\n`);
+}
+
+/** For reads once per container: readFileSync reads to the end although kernfs and /proc report size 0. */
+function readOnce(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8'); // mount points may be UTF-8 names
+  } catch (err) {
+    if (unreadable(err)) return undefined;
+    throw err;
+  }
+}
+
+/** One container's counters, read in one call. CPU and memory figures come from the same source. */
+export type CgroupCounters = {
+  readonly source: 'cgroup-v2' | 'cgroup-v1';
+  /** All CPU time of the container, its exited processes included (v2 usage_usec, v1 cpuacct.usage). */
+  readonly cpuUsageSeconds?: Seconds;
+  readonly throttledPeriods?: number;
+  readonly totalPeriods?: number;
+  readonly throttledSeconds?: Seconds;
+  /** What the memory limit is enforced on: v2 memory.current, v1 memory.usage_in_bytes. */
+  readonly memoryCurrentBytes?: Bytes;
+  /** High-water mark since the cgroup was made: v2 memory.peak (Linux 5.19+), v1 memory.max_usage_in_bytes. */
+  readonly memoryPeakBytes?: Bytes;
+  /** null: the cgroup has no limit of its own (an ancestor's may still apply). */
+  readonly memoryLimitBytes?: Bytes | null;
+  readonly cpuLimitCores?: Cores | null;
+  /** Current − inactive file pages, at least 0: the figure kubelet evicts on. */
+  readonly workingSetBytes?: Bytes;
+  readonly oomKills?: number;
+};
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Reads containers' counters every sample, into one reused buffer. Synchronous on purpose: cgroup files are made in
+ * memory and never wait on a disk; ~20 containers × 5–9 small files every 2 s. No file is read twice in one call.
+ */
+export class CgroupCounterReader {
+  #buf = Buffer.allocUnsafe(8192); // v2 memory.stat is ~1.7 KiB on 6.x; grows for anything longer
+  readonly #onParseError: (err: ProcParseError) => void;
+
+  /** `onParseError`: a file not in the kernel's format; its figures stay undefined. By default it is thrown. */
+  constructor(options: { onParseError?: (err: ProcParseError) => void } = {}) {
+    this.#onParseError = options.onParseError ?? ((err) => { throw err; });
+  }
+
+  /** The whole file, or undefined when it is missing, gone or not ours to read. */
+  #text(path: string): string | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      if (unreadable(err)) return undefined;
+      throw err;
+    }
+    try {
+      let n = 0; // kernfs reports size 0 for every file: read until 0
+      for (let got; (got = readSync(fd, this.#buf, n, this.#buf.length - n, null)) > 0;) {
+        if ((n += got) === this.#buf.length) this.#buf = Buffer.concat([this.#buf, Buffer.allocUnsafe(n)]);
+      }
+      return this.#buf.toString('latin1', 0, n); // counter files are ASCII; latin1 decodes fastest
+    } catch (err) {
+      if (unreadable(err)) return undefined;
+      throw err;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The container's counters, or undefined when no file could be read (gone, hidden, or not permitted). */
+  read(dirs: CgroupDirs): CgroupCounters | undefined {
+    let read = false;
+    const text = (dir: string | undefined, file: string) => {
+      const t = dir === undefined ? undefined : this.#text(`${dir}/${file}`);
+      if (t !== undefined) read = true;
+      return t;
+    };
+    const parse = <T>(t: string | undefined, parser: (t: string) => T): T | undefined => {
+      if (t === undefined) return undefined;
+      try {
+        return parser(t);
+      } catch (err) {
+        if (!(err instanceof ProcParseError)) throw err;
+        this.#onParseError(err);
+        return undefined;
+      }
+    };
+    const get = <T>(dir: string | undefined, file: string, parser: (t: string) => T) =>
+      parse(text(dir, file), parser);
+    const bytesOf = (dir: string | undefined, file: string) => get(dir, file, (t) => c.parseMemoryBytes(file, t));
+
+    const out: Mutable<CgroupCounters> = { source: dirs.version === 2 ? 'cgroup-v2' : 'cgroup-v1' };
+    let cpu: c.CgroupCpuStat | undefined, stat: c.CgroupMemoryStat | undefined;
+    if (dirs.version === 2) {
+      const { dir } = dirs;
+      cpu = get(dir, 'cpu.stat', c.parseCpuStatV2);
+      out.cpuUsageSeconds = cpu?.usage;
+      out.cpuLimitCores = get(dir, 'cpu.max', c.parseCpuMax);
+      out.memoryCurrentBytes = bytesOf(dir, 'memory.current');
+      if (out.memoryCurrentBytes !== undefined) { // the other memory files come and go with the controller
+        out.memoryPeakBytes = bytesOf(dir, 'memory.peak');
+        out.memoryLimitBytes = get(dir, 'memory.max', c.parseMemoryMax);
+        out.oomKills = get(dir, 'memory.events', c.parseMemoryEvents)?.oomKill;
+        stat = get(dir, 'memory.stat', c.parseMemoryStatV2);
+      }
+    } else {
+      const { memory, cpuacct } = dirs;
+      out.cpuUsageSeconds = get(cpuacct, 'cpuacct.usage', c.parseCpuacctUsage);
+      cpu = get(dirs.cpu, 'cpu.stat', c.parseCpuStatV1);
+      const quota = text(dirs.cpu, 'cpu.cfs_quota_us');
+      const period = quota === undefined ? undefined : text(dirs.cpu, 'cpu.cfs_period_us');
+      if (period !== undefined) out.cpuLimitCores = parse(quota, (q) => c.parseCfsLimitV1(q, period));
+      out.memoryCurrentBytes = bytesOf(memory, 'memory.usage_in_bytes');
+      out.memoryPeakBytes = bytesOf(memory, 'memory.max_usage_in_bytes');
+      out.memoryLimitBytes = get(memory, 'memory.limit_in_bytes', c.parseMemoryLimitV1);
+      out.oomKills = get(memory, 'memory.oom_control', c.parseOomControl)?.oomKill;
+      stat = get(memory, 'memory.stat', c.parseMemoryStatV1);
+    }
+    if (!read) return undefined;
+    out.totalPeriods = cpu?.periods;
+    out.throttledPeriods = cpu?.throttledPeriods;
+    out.throttledSeconds = cpu?.throttled;
+    out.workingSetBytes = c.workingSet(out.memoryCurrentBytes, stat?.inactiveFile);
+    for (const k of Object.keys(out) as (keyof CgroupCounters)[]) if (out[k] === undefined) delete out[k];
+    return out;
+  }
+}
