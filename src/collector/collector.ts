@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import { readFileSync } from 'node:fs';
 import { ContainerNamer } from '../cgroup/naming.ts';
 import { identityFromCgroupFile } from '../cgroup/identity.ts';
+import { cgroupMountsAt, parseMountinfo, type CgroupMount } from '../cgroup/locate.ts';
+import { ContainerCounters } from '../sampling/container-counters.ts';
 import { Sampler } from '../sampling/sampler.ts';
 import { Accumulator } from '../summary/accumulator.ts';
 import type { RunSummary } from '../summary/types.ts';
@@ -48,6 +50,12 @@ export class Collector {
     this.#sampler = new Sampler({
       procPath: config.procPath, clockTicks: deps.clockTicks, pageSize: deps.pageSize, namer,
       countExitedChildren: config.countExitedChildren,
+      counters: new ContainerCounters({
+        ...cgroupView(config),
+        onParseError: (err) => this.#log.warn({ err }, 'cgroup file not in the kernel format; its figures are skipped'),
+        onLocated: (key, dirs, via) => this.#log.info({ cgroup: key, counters: dirs.version === 2 ? dirs.dir : dirs.memory ?? dirs.cpuacct, via },
+          'reading the container\'s own cgroup counters'),
+      }),
       onNewContainer: (key, cgroup) => {
         this.#acc.addContainer(key, cgroup);
         this.#log.debug({ key, cgroup }, 'container seen');
@@ -125,5 +133,15 @@ function ownContainerKey(procPath: string): string | undefined {
     return identityFromCgroupFile(readFileSync(`${procPath}/self/cgroup`, 'utf8')).key;
   } catch {
     return undefined;
+  }
+}
+
+/** Our cgroup mounts and /proc for other containers' own views; with --cgroup-root, that folder alone. */
+function cgroupView(config: CollectorConfig): { mounts: CgroupMount[]; procRoot: string | undefined } {
+  if (config.cgroupRoot !== undefined) return { mounts: cgroupMountsAt(config.cgroupRoot), procRoot: undefined };
+  try {
+    return { mounts: parseMountinfo(readFileSync(`${config.procPath}/self/mountinfo`, 'utf8')), procRoot: config.procPath };
+  } catch {
+    return { mounts: [], procRoot: config.procPath };
   }
 }

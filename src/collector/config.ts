@@ -37,6 +37,8 @@ export type CollectorConfig = {
   readonly checkpointIntervalMs: Millis;
   readonly output: string | undefined;
   readonly countExitedChildren: boolean;
+  /** Where to find cgroup counters instead of our own mounts; an empty folder turns them off. */
+  readonly cgroupRoot: string | undefined;
   /** Where to serve /metrics and /healthz; undefined = off. */
   readonly metricsAddr: { readonly host: string; readonly port: number } | undefined;
   readonly processMap: ReadonlyMap<string, string>;
@@ -63,6 +65,8 @@ export const FLAGS = {
   output: { type: 'string', help: 'also write the summary JSON to this file' },
   'count-exited-children': { type: 'boolean', default: true,
     help: 'count the CPU of processes that exit between samples, from their reaper\'s cutime (--no-count-exited-children: off)' },
+  'cgroup-root': { type: 'string',
+    help: 'read containers\' cgroup counters under this folder instead of the cgroup mounts (an empty folder: per-process figures only)' },
   'metrics-addr': { type: 'string', help: 'serve Prometheus /metrics and /healthz on HOST:PORT (off by default; :PORT binds 127.0.0.1)' },
   help: { type: 'boolean', default: false, help: 'print this help and exit' },
   version: { type: 'boolean', default: false, help: 'print the version and exit' },
@@ -140,7 +144,7 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
 
   return { kind: command, config: {
     intervalMs: millis(intervalMs), procPath: str('proc-path')!, logLevel, logFormat, top, seriesPoints, pushEndpoint, pushToken,
-    pushTimeoutMs: millis(pushTimeoutMs), spoolDir: str('spool-dir')!, checkpointIntervalMs: millis(checkpointIntervalMs), output: str('output'), countExitedChildren: v['count-exited-children'] as boolean, metricsAddr,
+    pushTimeoutMs: millis(pushTimeoutMs), spoolDir: str('spool-dir')!, checkpointIntervalMs: millis(checkpointIntervalMs), output: str('output'), countExitedChildren: v['count-exited-children'] as boolean, metricsAddr, cgroupRoot: str('cgroup-root'),
     processMap: parseProcessMap(env.CGROUP_PROCESS_MAP), limits: parseLimits(env.CGROUP_LIMITS), scope,
   } };
 }

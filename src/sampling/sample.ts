@@ -13,14 +13,31 @@ export type ProcessSample = {
   readonly rssBytes: Bytes;
 };
 
+export type MeasurementSource = 'cgroup-v2' | 'cgroup-v1' | 'processes';
+
 export type ContainerSample = {
   /** The container's cgroup grouping key (see cgroup/identity.ts). */
   readonly key: string;
-  /** Live processes' own CPU plus the unseen tail of children that exited in the interval. */
+  /**
+   * CPU over the interval: from the cgroup's own usage counter where it can be read, else the processes' own
+   * CPU plus the unseen tail of children that exited in the interval.
+   */
   readonly cpuCores: Cores;
-  /** Sum of the processes' resident memory. */
+  readonly cpuSource: MeasurementSource;
+  /** The cgroup's working set where it can be read, else the sum of the processes' resident memory. */
   readonly memoryBytes: Bytes;
+  readonly memorySource: MeasurementSource;
+  /** The sum of the processes' resident memory, whatever memoryBytes came from. */
+  readonly rssBytes: Bytes;
   readonly processes: number;
+  /** From the cgroup's counters, when readable: growth over the interval, and the current peak and limits. */
+  readonly periods?: number;
+  readonly throttledPeriods?: number;
+  readonly throttledSeconds?: number;
+  readonly oomKills?: number;
+  readonly memoryPeakBytes?: Bytes;
+  readonly cpuLimitCores?: Cores;
+  readonly memoryLimitBytes?: Bytes;
 };
 
 export type Sample = {

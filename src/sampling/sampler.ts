@@ -13,6 +13,7 @@ import { parseCgroupFile, groupingPath, containerIdentity } from '../cgroup/iden
 import type { ContainerNamer } from '../cgroup/naming.ts';
 import { bytes, cores, seconds, type TicksPerSecond } from '../units.ts';
 import { ProcReader } from './proc-reader.ts';
+import type { ContainerCounters } from './container-counters.ts';
 import type { ContainerSample, ProcessSample, Sample } from './sample.ts';
 
 export type SamplerOptions = {
@@ -26,6 +27,8 @@ export type SamplerOptions = {
   readonly onNewContainer?: (key: string, cgroupPath: string) => void;
   readonly onNamed?: (key: string, name: string, by: string) => void;
   readonly onConflict?: (key: string, kept: string, ignored: string) => void;
+  /** Reads containers' own cgroup counters, where they can be found; without it every figure is per process. */
+  readonly counters?: ContainerCounters;
   /** Monotonic and wall-clock milliseconds; tests replace them to make rates exact. */
   readonly clock?: { readonly monotonic: () => number; readonly wall: () => number };
 };
@@ -119,9 +122,11 @@ export class Sampler {
         if (st !== undefined) gone.push(st); // the pid was reused: the old process is gone
         const cgroupText = reader.readText(`${pid}/cgroup`);
         if (cgroupText === undefined) { vanished++; continue; }
-        const path = groupingPath(parseCgroupFile(cgroupText));
+        const entries = parseCgroupFile(cgroupText);
+        const path = groupingPath(entries);
         const key = containerIdentity(path).key;
         if (!this.#knownKeys.has(key)) { this.#knownKeys.add(key); this.#o.onNewContainer?.(key, path); }
+        this.#o.counters?.observe(key, pid, entries);
         // Born since the last sample: all of its CPU was used in this interval. Otherwise it is a baseline.
         const born = !first && stat.startTicks > this.#prevUptimeTicks;
         ownDelta = born ? own : 0;
@@ -149,10 +154,20 @@ export class Sampler {
     for (const st of gone) if (this.#procs.get(st.pid) === st) this.#procs.delete(st.pid);
     if (this.#o.countExitedChildren && !first) this.#addExitedChildren(live, gone, acc);
 
+    const counted = this.#o.counters?.read(elapsed);
     const containers = new Map<string, ContainerSample>();
-    for (const [key, c] of acc) {
-      containers.set(key, { key, cpuCores: cores(first || elapsed <= 0 ? 0 : c.cpuTicks / hz / elapsed),
-        memoryBytes: bytes(c.memory), processes: c.processes });
+    for (const key of new Set([...acc.keys(), ...(counted?.keys() ?? [])])) {
+      const c = acc.get(key) ?? { cpuTicks: 0, memory: 0, processes: 0 };
+      const k = counted?.get(key);
+      const { source: _source, cpuCores: kCpu, memoryBytes: kMemory, ...extra } = k ?? {};
+      containers.set(key, {
+        key, processes: c.processes, rssBytes: bytes(c.memory),
+        cpuCores: kCpu ?? cores(first || elapsed <= 0 ? 0 : c.cpuTicks / hz / elapsed),
+        cpuSource: kCpu === undefined ? 'processes' : k!.source,
+        memoryBytes: kMemory ?? bytes(c.memory),
+        memorySource: kMemory === undefined ? 'processes' : k!.source,
+        ...extra,
+      });
     }
     const cpuTotalPercent = this.#prevCpu === undefined ? undefined : cpuBusyPercent(this.#prevCpu, cpu);
     this.#prevCpu = cpu;

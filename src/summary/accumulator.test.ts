@@ -13,7 +13,7 @@ const options = (o: Partial<SummaryOptions> = {}): SummaryOptions => ({
 const t0 = Date.parse('2026-12-02T10:00:00Z');
 function sample(i: number, containers: [string, number, number][], processes: Partial<ProcessSample>[] = []): Sample {
   const map = new Map<string, ContainerSample>(containers.map(([key, cpu, mem]) =>
-    [key, { key, cpuCores: cores(cpu), memoryBytes: bytes(mem), processes: 1 }]));
+    [key, { key, cpuCores: cores(cpu), memoryBytes: bytes(mem), processes: 1, cpuSource: 'processes', memorySource: 'processes', rssBytes: bytes(mem) }]));
   return {
     timeMs: t0 + i * 1000, elapsed: seconds(i === 0 ? 0 : 1), cpuTotalPercent: i === 0 ? undefined : 50,
     memUsedBytes: bytes(1000 * i), memTotalBytes: bytes(8000), containers: map, vanished: 0, newProcesses: 0,

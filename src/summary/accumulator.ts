@@ -7,7 +7,7 @@ import type { Bytes, Cores } from '../units.ts';
 import { Series } from './series.ts';
 import { computeStats, roundTo } from './stats.ts';
 import { downsample, perPoint } from './downsample.ts';
-import type { CollectionInfo, ContainerSummary, ProcessSummary, RunSummary, Stats } from './types.ts';
+import type { CollectionInfo, ContainerSummary, MeasurementSource, ProcessSummary, RunSummary, Stats } from './types.ts';
 
 export type ContainerLimits = { readonly cpu?: Cores; readonly memory?: Bytes };
 
@@ -27,7 +27,14 @@ export type SummaryOptions = {
   readonly ownKey?: string;
 };
 
-type ContainerTrack = { readonly key: string; readonly cgroup: string; readonly cpu: Series; readonly memory: Series; processes: number };
+type ContainerTrack = {
+  readonly key: string; readonly cgroup: string; readonly cpu: Series; readonly memory: Series; readonly rss: Series;
+  processes: number;
+  /** Intervals whose CPU / memory came from each source. */
+  readonly cpuSources: Map<MeasurementSource, number>; readonly memorySources: Map<MeasurementSource, number>;
+  periods: number; throttledPeriods: number; throttledSeconds: number; throttleKnown: boolean;
+  oomKills: number | undefined; memoryPeak: number | undefined; cgroupLimits: ContainerLimits;
+};
 type ProcessTrack = {
   readonly pid: number; readonly startTicks: number; comm: string; cmdline: string; readonly key: string;
   peakCpu: number; cpuSum: number; intervals: number; peakMem: number; lastSeen: number;
@@ -62,9 +69,10 @@ export class Accumulator {
   /** A container's cgroup was first seen; `cgroup` is the path it was identified by. */
   addContainer(key: string, cgroup: string): void {
     if (this.#containers.has(key)) return;
-    const track = { key, cgroup, cpu: new Series(), memory: new Series(), processes: 0 };
-    track.cpu.padTo(this.#intervals);
-    track.memory.padTo(this.#intervals);
+    const track: ContainerTrack = { key, cgroup, cpu: new Series(), memory: new Series(), rss: new Series(), processes: 0,
+      cpuSources: new Map(), memorySources: new Map(), periods: 0, throttledPeriods: 0, throttledSeconds: 0, throttleKnown: false,
+      oomKills: undefined, memoryPeak: undefined, cgroupLimits: {} };
+    for (const s of [track.cpu, track.memory, track.rss]) s.padTo(this.#intervals);
     this.#containers.set(key, track);
   }
 
@@ -84,11 +92,13 @@ export class Accumulator {
     for (const c of sample.containers.values()) {
       if (!this.#containers.has(c.key)) this.addContainer(c.key, c.key);
       const t = this.#containers.get(c.key)!;
-      t.cpu.padTo(i); t.memory.padTo(i);
-      t.cpu.push(c.cpuCores); t.memory.push(c.memoryBytes);
+      for (const s of [t.cpu, t.memory, t.rss]) s.padTo(i);
+      t.cpu.push(c.cpuCores); t.memory.push(c.memoryBytes); t.rss.push(c.rssBytes);
+      count(t.cpuSources, c.cpuSource); count(t.memorySources, c.memorySource);
+      trackCounters(t, c);
     }
     this.#intervals = i + 1;
-    for (const t of this.#containers.values()) { t.cpu.padTo(i + 1); t.memory.padTo(i + 1); }
+    for (const t of this.#containers.values()) for (const s of [t.cpu, t.memory, t.rss]) s.padTo(i + 1);
   }
 
   /** The summary of the run so far; `complete` false for a checkpoint taken while the job runs. */
@@ -187,12 +197,14 @@ export class Accumulator {
       const cpuValues = Series.sum(tracks.map((t) => t.cpu)).values(), memoryValues = Series.sum(tracks.map((t) => t.memory)).values();
       const cpu = computeStats(cpuValues, cores4);
       const memory = computeStats(memoryValues, wholeBytes);
-      const limits = this.#o.limits.get(name);
+      // Configured limits win; else the cgroup's own (cpu.max, memory.max, ...), where readable.
+      const limits = mergeLimits(this.#o.limits.get(name), tracks.map((t) => t.cgroupLimits));
       out.push({
         name, cgroup: tracks.map((t) => t.cgroup).join(','), cpu_cores: cpu, memory_bytes: memory,
         process_count: tracks.reduce((n, t) => n + t.processes, 0),
         ...(limits === undefined ? {} : { limits: limitsJson(limits), fraction_of_limit: fractions(cpu, memory, limits) }),
         ...(per === undefined ? {} : { series: { cpu_cores: downsample(cpuValues, per, cores3), memory_bytes: downsample(memoryValues, per, wholeBytes) } }),
+        ...countersJson(tracks),
         mapped: this.#o.mappedName(tracks[0]!.key) !== undefined,
       });
     }
@@ -200,6 +212,57 @@ export class Accumulator {
     out.sort((a, b) => Number(b.mapped) - Number(a.mapped) || b.cpu_cores.avg - a.cpu_cores.avg || a.name.localeCompare(b.name));
     return out.map(({ mapped: _mapped, ...c }) => c);
   }
+}
+
+const count = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
+
+function trackCounters(t: ContainerTrack, c: Sample['containers'] extends ReadonlyMap<string, infer C> ? C : never): void {
+  if (c.periods !== undefined) { t.periods += c.periods; t.throttleKnown = true; }
+  if (c.throttledPeriods !== undefined) t.throttledPeriods += c.throttledPeriods;
+  if (c.throttledSeconds !== undefined) t.throttledSeconds += c.throttledSeconds;
+  if (c.oomKills !== undefined) t.oomKills = (t.oomKills ?? 0) + c.oomKills;
+  if (c.memoryPeakBytes !== undefined) t.memoryPeak = Math.max(t.memoryPeak ?? 0, c.memoryPeakBytes);
+  if (c.cpuLimitCores !== undefined || c.memoryLimitBytes !== undefined) {
+    t.cgroupLimits = { ...(c.cpuLimitCores === undefined ? {} : { cpu: c.cpuLimitCores }),
+      ...(c.memoryLimitBytes === undefined ? {} : { memory: c.memoryLimitBytes }) };
+  }
+}
+
+/** The source most intervals used, over every cgroup of the container. */
+function mainSource(tracks: readonly ContainerTrack[], which: 'cpuSources' | 'memorySources'): MeasurementSource | undefined {
+  const total = new Map<MeasurementSource, number>();
+  for (const t of tracks) for (const [k, n] of t[which]) total.set(k, (total.get(k) ?? 0) + n);
+  return [...total].sort((a, b) => b[1] - a[1])[0]?.[0];
+}
+
+function countersJson(tracks: readonly ContainerTrack[]) {
+  const cpuSource = mainSource(tracks, 'cpuSources'), memorySource = mainSource(tracks, 'memorySources');
+  const oom = tracks.some((t) => t.oomKills !== undefined) ? tracks.reduce((n, t) => n + (t.oomKills ?? 0), 0) : undefined;
+  const peaks = tracks.flatMap((t) => (t.memoryPeak === undefined ? [] : [t.memoryPeak]));
+  const throttled = tracks.filter((t) => t.throttleKnown);
+  const rss = Series.sum(tracks.map((t) => t.rss)).values();
+  return {
+    ...(cpuSource === undefined ? {} : { cpu_source: cpuSource }),
+    ...(memorySource === undefined ? {} : { memory_source: memorySource }),
+    ...(oom === undefined ? {} : { oom_kills: oom }),
+    ...(throttled.length === 0 ? {} : { cpu_throttling: {
+      periods: throttled.reduce((n, t) => n + t.periods, 0),
+      throttled_periods: throttled.reduce((n, t) => n + t.throttledPeriods, 0),
+      throttled_seconds: roundTo(3)(throttled.reduce((n, t) => n + t.throttledSeconds, 0)) } }),
+    ...(peaks.length === 0 ? {} : { memory_peak_bytes: peaks.reduce((a, b) => a + b, 0) }),
+    // Beside a cgroup's memory, the processes' resident sum: the difference is page cache, tmpfs, kernel memory.
+    ...(memorySource !== undefined && memorySource !== 'processes' ? { rss_bytes: computeStats(rss, wholeBytes) } : {}),
+  };
+}
+
+function mergeLimits(configured: ContainerLimits | undefined, fromCgroups: readonly ContainerLimits[]): ContainerLimits | undefined {
+  const sum = (pick: (l: ContainerLimits) => number | undefined) => {
+    const values = fromCgroups.map(pick);
+    return values.every((v) => v !== undefined) && values.length > 0 ? values.reduce((a, b) => a + b, 0) : undefined;
+  };
+  const cpu = configured?.cpu ?? sum((l) => l.cpu), memory = configured?.memory ?? sum((l) => l.memory);
+  if (cpu === undefined && memory === undefined) return undefined;
+  return { ...(cpu === undefined ? {} : { cpu: cpu as Cores }), ...(memory === undefined ? {} : { memory: memory as Bytes }) };
 }
 
 const byCpu = (ps: ProcessTrack[]) => [...ps].sort((a, b) => b.peakCpu - a.peakCpu || b.cpuSum - a.cpuSum);
