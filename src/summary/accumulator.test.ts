@@ -32,6 +32,7 @@ test('Accumulator: the first sample is a baseline; statistics come from the inte
   assert.equal(s.start_time, '2026-12-02T10:00:00.000Z');
   assert.deepEqual(s.containers[0]!.cpu_cores, { peak: 4, p99: 3.97, p95: 3.85, p75: 3.25, p50: 2.5, avg: 2.5 });
   assert.equal(s.containers[0]!.name, 'aaaaaaaaaaaa'); // unnamed: the short container id
+  assert.equal(s.containers[0]!.cpu_seconds, 1 + 2 + 3 + 4); // cores x 1 s intervals
   assert.equal(s.mem_total_bytes, 8000);
   assert.equal(s.mem_used_bytes.peak, 4000);
 });

@@ -30,6 +30,8 @@ export type SummaryOptions = {
 type ContainerTrack = {
   readonly key: string; readonly cgroup: string; readonly cpu: Series; readonly memory: Series; readonly rss: Series;
   processes: number;
+  /** Sum of cores x interval length: exact CPU-seconds even when the last interval is short. */
+  cpuSeconds: number;
   /** Intervals whose CPU / memory came from each source. */
   readonly cpuSources: Map<MeasurementSource, number>; readonly memorySources: Map<MeasurementSource, number>;
   periods: number; throttledPeriods: number; throttledSeconds: number; throttleKnown: boolean;
@@ -69,7 +71,7 @@ export class Accumulator {
   /** A container's cgroup was first seen; `cgroup` is the path it was identified by. */
   addContainer(key: string, cgroup: string): void {
     if (this.#containers.has(key)) return;
-    const track: ContainerTrack = { key, cgroup, cpu: new Series(), memory: new Series(), rss: new Series(), processes: 0,
+    const track: ContainerTrack = { key, cgroup, cpu: new Series(), memory: new Series(), rss: new Series(), processes: 0, cpuSeconds: 0,
       cpuSources: new Map(), memorySources: new Map(), periods: 0, throttledPeriods: 0, throttledSeconds: 0, throttleKnown: false,
       oomKills: undefined, memoryPeak: undefined, cgroupLimits: {} };
     for (const s of [track.cpu, track.memory, track.rss]) s.padTo(this.#intervals);
@@ -94,6 +96,7 @@ export class Accumulator {
       const t = this.#containers.get(c.key)!;
       for (const s of [t.cpu, t.memory, t.rss]) s.padTo(i);
       t.cpu.push(c.cpuCores); t.memory.push(c.memoryBytes); t.rss.push(c.rssBytes);
+      t.cpuSeconds += c.cpuCores * sample.elapsed;
       count(t.cpuSources, c.cpuSource); count(t.memorySources, c.memorySource);
       trackCounters(t, c);
     }
@@ -200,7 +203,8 @@ export class Accumulator {
       // Configured limits win; else the cgroup's own (cpu.max, memory.max, ...), where readable.
       const limits = mergeLimits(this.#o.limits.get(name), tracks.map((t) => t.cgroupLimits));
       out.push({
-        name, cgroup: tracks.map((t) => t.cgroup).join(','), cpu_cores: cpu, memory_bytes: memory,
+        name, cgroup: tracks.map((t) => t.cgroup).join(','), cpu_cores: cpu,
+        cpu_seconds: roundTo(3)(tracks.reduce((n, t) => n + t.cpuSeconds, 0)), memory_bytes: memory,
         process_count: tracks.reduce((n, t) => n + t.processes, 0),
         ...(limits === undefined ? {} : { limits: limitsJson(limits), fraction_of_limit: fractions(cpu, memory, limits) }),
         ...(per === undefined ? {} : { series: { cpu_cores: downsample(cpuValues, per, cores3), memory_bytes: downsample(memoryValues, per, wholeBytes) } }),
