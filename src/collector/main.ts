@@ -15,6 +15,8 @@ import { helpText, parseCollectorArgs, UsageError, type CollectorConfig } from '
 import { Delivery } from './delivery.ts';
 
 async function main(argv: string[]): Promise<number | undefined> {
+  // `ps` and CGROUP_PROCESS_MAP see "collector", not Node 24's "MainThread" (the kernel keeps 15 bytes of it).
+  process.title = 'collector';
   let parsed;
   try {
     parsed = parseCollectorArgs(argv, process.env);

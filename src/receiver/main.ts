@@ -3,6 +3,7 @@
 import { createLogger } from '../observability/log.ts';
 import { HELP, parseReceiverConfig, UsageError, type ReceiverConfig } from './config.ts';
 
+process.title = 'receiver'; // `ps` shows the program, not Node 24's "MainThread"
 let config: ReceiverConfig | 'help';
 try {
   config = parseReceiverConfig(process.argv.slice(2), process.env);

@@ -69,3 +69,11 @@ test('ContainerCounters: a cgroup removed mid-run drops out instead of failing t
   rmSync(`${root}/pod/job`, { recursive: true });
   assert.equal(c.read(seconds(1)).size, 0);
 });
+
+test('ContainerCounters: a container that appears mid-run counts its cgroup\'s usage from zero', (t) => {
+  const { root, set } = tree(t);
+  set('/pod/job', [10], 400_000, 50_000_000);
+  const c = new ContainerCounters({ mounts: mounts(root), procRoot: undefined });
+  c.observe('/pod/job', 10, parseCgroupFile('0::/pod/job\n'), true);
+  assert.equal(c.read(seconds(2)).get('/pod/job')!.cpuCores, 0.2); // 0.4 s used since the cgroup was made, over 2 s
+});

@@ -4,7 +4,7 @@
 import { locateCgroup, CgroupCounterReader, type CgroupCounters, type CgroupDirs, type CgroupMount } from '../cgroup/locate.ts';
 import type { CgroupEntry } from '../cgroup/identity.ts';
 import type { ProcParseError } from '../proc/errors.ts';
-import { bytes, cores, type Bytes, type Cores, type Seconds } from '../units.ts';
+import { bytes, cores, seconds, type Bytes, type Cores, type Seconds } from '../units.ts';
 
 export type CounterSample = {
   readonly source: 'cgroup-v2' | 'cgroup-v1';
@@ -34,7 +34,7 @@ export type ContainerCountersOptions = {
 /** Attempts to locate one container's cgroup (once per new process in it) before giving up on it. */
 const MAX_ATTEMPTS = 5;
 
-type Tracked = { dirs: CgroupDirs | undefined; attempts: number; previous: CgroupCounters | undefined };
+type Tracked = { dirs: CgroupDirs | undefined; attempts: number; previous: CgroupCounters | undefined; fromZero: boolean };
 
 export class ContainerCounters {
   readonly #o: ContainerCountersOptions;
@@ -46,10 +46,14 @@ export class ContainerCounters {
     this.#reader = new CgroupCounterReader(options.onParseError === undefined ? {} : { onParseError: options.onParseError });
   }
 
-  /** A process of container `key` was seen for the first time: locate the container's cgroup through it. */
-  observe(key: string, pid: number, entries: readonly CgroupEntry[]): void {
+  /**
+   * A process of container `key` was seen for the first time: locate the container's cgroup through it. A
+   * container that appears after the first sample was most likely created during the run, so its counters count
+   * from zero (like a process born between samples), not from their first reading.
+   */
+  observe(key: string, pid: number, entries: readonly CgroupEntry[], appearedDuringRun = false): void {
     let t = this.#byKey.get(key);
-    if (t === undefined) this.#byKey.set(key, (t = { dirs: undefined, attempts: 0, previous: undefined }));
+    if (t === undefined) this.#byKey.set(key, (t = { dirs: undefined, attempts: 0, previous: undefined, fromZero: appearedDuringRun }));
     if (t.dirs !== undefined || t.attempts >= MAX_ATTEMPTS) return;
     t.attempts++;
     const found = locateCgroup(pid, entries, { mounts: this.#o.mounts, containerKey: key,
@@ -71,7 +75,7 @@ export class ContainerCounters {
       if (t.dirs === undefined || keys.some((other) => other !== key && isAncestor(key, other))) continue;
       const now = this.#reader.read(t.dirs);
       if (now === undefined) { t.dirs = undefined; t.previous = undefined; continue; } // the cgroup is gone
-      const prev = t.previous;
+      const prev = t.previous ?? (t.fromZero && elapsed > 0 ? ZERO : undefined);
       t.previous = now;
       const delta = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Math.max(0, a - b));
       const cpu = prev === undefined || elapsed <= 0 ? undefined : delta(now.cpuUsageSeconds, prev.cpuUsageSeconds);
@@ -94,6 +98,9 @@ export class ContainerCounters {
     return out;
   }
 }
+
+const ZERO: CgroupCounters = { source: 'cgroup-v2', cpuUsageSeconds: seconds(0), totalPeriods: 0, throttledPeriods: 0,
+  throttledSeconds: seconds(0), oomKills: 0 };
 
 const isAncestor = (key: string, other: string) => key === '/' || other.startsWith(`${key}/`);
 

@@ -125,8 +125,9 @@ export class Sampler {
         const entries = parseCgroupFile(cgroupText);
         const path = groupingPath(entries);
         const key = containerIdentity(path).key;
-        if (!this.#knownKeys.has(key)) { this.#knownKeys.add(key); this.#o.onNewContainer?.(key, path); }
-        this.#o.counters?.observe(key, pid, entries);
+        const newKey = !this.#knownKeys.has(key);
+        if (newKey) { this.#knownKeys.add(key); this.#o.onNewContainer?.(key, path); }
+        this.#o.counters?.observe(key, pid, entries, newKey && !first);
         // Born since the last sample: all of its CPU was used in this interval. Otherwise it is a baseline.
         const born = !first && stat.startTicks > this.#prevUptimeTicks;
         ownDelta = born ? own : 0;

@@ -59,7 +59,7 @@ export type ContainerSummary = {
   readonly cgroup: string;
   readonly cpu_cores: Stats;
   /** CPU time used over the measured run: the sum of each interval's cores x its length. */
-  readonly cpu_seconds: number;
+  readonly cpu_seconds?: number;
   readonly memory_bytes: Stats;
   /** Distinct processes (pid, start time) seen in this container over the run. */
   readonly process_count: number;
