@@ -129,3 +129,25 @@ test('Accumulator: a run shorter than the series keeps one point per interval; 0
   assert.equal(none.summarize().series, undefined);
   assert.equal(none.summarize().containers[0]!.series, undefined);
 });
+
+test('Accumulator: cgroup counters give the sources, OOM kills, throttling, the kernel\'s peak and limits where none is configured', () => {
+  const acc = new Accumulator(options({ limits: new Map([['/b', { memory: bytes(999) }]]), mappedName: (k) => k }));
+  const counters = (oomKills: number, throttledPeriods: number) => ({
+    cpuSource: 'cgroup-v2' as const, memorySource: 'cgroup-v2' as const, periods: 10, throttledPeriods, throttledSeconds: 0.05 * throttledPeriods,
+    oomKills, memoryPeakBytes: bytes(5000), cpuLimitCores: cores(0.5), memoryLimitBytes: bytes(4096),
+  });
+  acc.add(sample(0, []));
+  for (let i = 1; i <= 3; i++) {
+    const s = sample(i, [['/a', 0.4, 1000], ['/b', 0.1, 10]]);
+    const a = s.containers.get('/a')!;
+    (s.containers as Map<string, typeof a>).set('/a', { ...a, ...counters(i === 2 ? 1 : 0, 4), rssBytes: bytes(1500) });
+    acc.add(s);
+  }
+  const [a, b] = acc.summarize().containers;
+  assert.deepEqual([a!.cpu_source, a!.memory_source, a!.oom_kills, a!.memory_peak_bytes], ['cgroup-v2', 'cgroup-v2', 1, 5000]);
+  assert.deepEqual(a!.cpu_throttling, { periods: 30, throttled_periods: 12, throttled_seconds: 0.6 });
+  assert.deepEqual(a!.limits, { cpu_cores: 0.5, memory_bytes: 4096 }); // from the cgroup: CGROUP_LIMITS names none
+  assert.equal(a!.rss_bytes!.peak, 1500); // the processes' sum beside the cgroup's figure
+  assert.deepEqual([b!.cpu_source, b!.oom_kills, b!.cpu_throttling, b!.rss_bytes], ['processes', undefined, undefined, undefined]);
+  assert.deepEqual(b!.limits, { memory_bytes: 999 });
+});
