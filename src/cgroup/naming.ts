@@ -35,6 +35,11 @@ export class ContainerNamer {
     return {};
   }
 
+  /** Names a container outright (the wrap mode's `job`); a later process-map match does not rename it. */
+  assign(key: string, name: string): void {
+    this.#byKey.set(key, name);
+  }
+
   /** The mapped name of a cgroup, if a mapped process has been seen in it. */
   mapped(key: string): string | undefined {
     return this.#byKey.get(key);

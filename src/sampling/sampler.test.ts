@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Sampler } from './sampler.ts';
+import { Sampler, type ProcessScope } from './sampler.ts';
 import { ContainerNamer } from '../cgroup/naming.ts';
 import { ticksPerSecond } from '../units.ts';
 import { FakeProc, type FakeProcess } from '../../test/support/fake-proc.ts';
@@ -9,12 +9,12 @@ import type { Sample } from './sample.ts';
 const HZ = 100;
 
 /** A sampler over a fake tree with a clock that advances exactly one second per sample. */
-function setup(t: { after: (fn: () => void) => void }, map: Record<string, string> = {}, countExitedChildren = true) {
+function setup(t: { after: (fn: () => void) => void }, map: Record<string, string> = {}, countExitedChildren = true, scope?: ProcessScope) {
   const proc = new FakeProc();
   t.after(() => proc.cleanup());
   let mono = 0;
   const namer = new ContainerNamer(new Map(Object.entries(map)));
-  const sampler = new Sampler({ procPath: proc.root, clockTicks: ticksPerSecond(HZ), pageSize: 4096, namer, countExitedChildren,
+  const sampler = new Sampler({ procPath: proc.root, clockTicks: ticksPerSecond(HZ), pageSize: 4096, namer, countExitedChildren, scope,
     clock: { monotonic: () => mono, wall: () => 1_700_000_000_000 + mono } });
   let uptime = 1000;
   const step = (processes: FakeProcess[], vanished: number[] = []): Sample => {
@@ -177,5 +177,38 @@ describe('Sampler: CPU of children that exit between samples', () => {
     // cc used 10 more and was reaped by make (make's cutime 50); make used 5 more and was reaped by bash.
     const s = step([shell(10 + 5 + 50)]);
     assert.equal(cpuOf(s, '/runner'), 0.15);
+  });
+});
+
+describe('Sampler: a scope (the wrap mode without a cgroup: one command\'s process tree)', () => {
+  /** CMD is pid 50, started by the collector (pid 40); everything else on the machine is left out. */
+  function treeScope(): ProcessScope {
+    const members = new Set<number>();
+    return { classify(pid, ppid) {
+      if (pid === 40) return { reaperFor: 'job' };
+      if (pid === 50 || members.has(ppid)) { members.add(pid); return 'job'; }
+      return undefined;
+    } };
+  }
+  const collectorP = (cutime: number): FakeProcess => ({ pid: 40, comm: 'collector', ppid: 1, utime: 500, cutime, start: OLD, cgroup: '/x' });
+  const other: FakeProcess = { pid: 30, comm: 'sshd', ppid: 1, utime: 100, start: OLD, cgroup: '/x' };
+
+  test('only the command and its descendants count; the collector\'s own CPU does not', (t) => {
+    const { step } = setup(t, {}, true, treeScope());
+    step([other, collectorP(0), { pid: 50, comm: 'make', ppid: 40, utime: 0, start: 100_000, cgroup: '/x' }]);
+    const s = step([{ ...other, utime: 190 }, { ...collectorP(0), utime: 900 },
+      { pid: 50, comm: 'make', ppid: 40, utime: 30, start: 100_000, cgroup: '/x' },
+      { pid: 51, comm: 'cc1', ppid: 50, utime: 20, start: 100_050, cgroup: '/x' }]);
+    assert.deepEqual([...s.containers.keys()], ['job']);
+    assert.equal(cpuOf(s, 'job'), 0.5);
+    assert.deepEqual(s.processes.map((p) => p.pid), [50, 51]);
+  });
+
+  test('the command\'s last interval is counted through the collector\'s cutime when it reaps it', (t) => {
+    const { step } = setup(t, {}, true, treeScope());
+    step([collectorP(0), { pid: 50, comm: 'make', ppid: 40, utime: 10, start: 100_000, cgroup: '/x' }]);
+    step([collectorP(0), { pid: 50, comm: 'make', ppid: 40, utime: 60, start: 100_000, cgroup: '/x' }]);
+    // make used 25 more ticks and exited; the collector reaped it: its cutime is make's whole life, 85.
+    assert.equal(cpuOf(step([collectorP(85)]), 'job'), 0.25);
   });
 });

@@ -29,17 +29,30 @@ export type SamplerOptions = {
   readonly onConflict?: (key: string, kept: string, ignored: string) => void;
   /** Reads containers' own cgroup counters, where they can be found; without it every figure is per process. */
   readonly counters?: ContainerCounters;
+  /** Which processes to measure and as which container; without it, every process, by its cgroup. */
+  readonly scope?: ProcessScope;
   /** Monotonic and wall-clock milliseconds; tests replace them to make rates exact. */
   readonly clock?: { readonly monotonic: () => number; readonly wall: () => number };
 };
 
 const realClock = { monotonic: () => performance.now(), wall: () => Date.now() };
 
+/**
+ * Decides, once per process, whether it is measured: the container key to count it in, `{ reaperFor }` for a
+ * process whose own CPU is not the job's but whose reaped children are (the collector that started the job), or
+ * undefined to leave it out.
+ */
+export type ProcessScope = {
+  classify(pid: number, ppid: number, cgroupKey: string): string | { readonly reaperFor: string } | undefined;
+};
+
 /** What the sampler remembers of one process between samples. Mutated in place: no garbage per sample. */
 type ProcState = {
   readonly pid: number;
   readonly startTicks: number;
   readonly containerKey: string;
+  /** False for a reaper counted only through its children (see ProcessScope). */
+  readonly ownCounts: boolean;
   ppid: number;
   comm: string;
   cmdline: string;
@@ -70,6 +83,8 @@ export class Sampler {
   #prevUptimeTicks = 0;
   #prevCpu: SystemCpu | undefined;
   #knownKeys = new Set<string>();
+  /** Processes the scope left out, by pid: their start time, and the sample that last saw them. */
+  readonly #ignored = new Map<number, { start: number; seen: number }>();
 
   constructor(options: SamplerOptions) {
     this.#o = options;
@@ -108,6 +123,11 @@ export class Sampler {
         if (err instanceof ProcParseError) { vanished++; continue; } // cut short by an exit mid-read
         throw err;
       }
+      const ignored = this.#ignored.get(pid);
+      if (ignored !== undefined) {
+        if (ignored.start === stat.startTicks) { ignored.seen = seq; continue; }
+        this.#ignored.delete(pid); // a new process at a reused pid: classify it afresh
+      }
       const own = stat.utime + stat.stime, kids = stat.cutime + stat.cstime;
       let st = this.#procs.get(pid);
       let ownDelta: number, kidDelta: number;
@@ -124,7 +144,11 @@ export class Sampler {
         if (cgroupText === undefined) { vanished++; continue; }
         const entries = parseCgroupFile(cgroupText);
         const path = groupingPath(entries);
-        const key = containerIdentity(path).key;
+        const cgroupKey = containerIdentity(path).key;
+        const scoped = this.#o.scope === undefined ? cgroupKey : this.#o.scope.classify(pid, stat.ppid, cgroupKey);
+        if (scoped === undefined) { this.#ignored.set(pid, { start: stat.startTicks, seen: seq }); continue; }
+        const key = typeof scoped === 'string' ? scoped : scoped.reaperFor;
+        const ownCounts = typeof scoped === 'string';
         const newKey = !this.#knownKeys.has(key);
         if (newKey) { this.#knownKeys.add(key); this.#o.onNewContainer?.(key, path); }
         this.#o.counters?.observe(key, pid, entries, newKey && !first);
@@ -132,7 +156,7 @@ export class Sampler {
         const born = !first && stat.startTicks > this.#prevUptimeTicks;
         ownDelta = born ? own : 0;
         kidDelta = born ? kids : 0;
-        st = { pid, startTicks: stat.startTicks, containerKey: key, ppid: stat.ppid, comm: stat.comm, cmdline: '',
+        st = { pid, startTicks: stat.startTicks, containerKey: key, ownCounts, ppid: stat.ppid, comm: stat.comm, cmdline: '',
           own, kids, seen: seq, kidDelta: 0, reapedFrom: undefined, carry: 0, carryAge: 0 };
         this.#procs.set(pid, st);
         this.#observe(st, this.#readArgv(pid));
@@ -143,6 +167,7 @@ export class Sampler {
       st.own = own; st.kids = kids; st.ppid = stat.ppid; st.seen = seq;
       st.kidDelta = kidDelta; st.reapedFrom = undefined;
       live.push(st);
+      if (!st.ownCounts) continue; // a reaper: only its children's tails count, in #addExitedChildren
 
       let c = acc.get(st.containerKey);
       if (c === undefined) acc.set(st.containerKey, (c = { cpuTicks: 0, memory: 0, processes: 0 }));
@@ -152,6 +177,7 @@ export class Sampler {
     }
 
     for (const st of this.#procs.values()) if (st.seen !== seq) gone.push(st);
+    for (const [pid, ig] of this.#ignored) if (ig.seen !== seq) this.#ignored.delete(pid);
     for (const st of gone) if (this.#procs.get(st.pid) === st) this.#procs.delete(st.pid);
     if (this.#o.countExitedChildren && !first) this.#addExitedChildren(live, gone, acc);
 
