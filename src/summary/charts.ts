@@ -20,16 +20,21 @@ export type Chart = {
   readonly fallback: string;
 };
 
-/** Groups consecutive values `per` at a time, keeping each group's max, so that at most `maxPoints` remain. */
-export function maxPerGroup(values: readonly number[], maxPoints: number): { readonly values: number[]; readonly per: number } {
-  const per = Math.max(1, Math.ceil(values.length / Math.max(1, Math.floor(maxPoints))));
+/** Values per chart point so that `length` values make at most `maxPoints` points (CHART_POINTS if not a count). */
+export function groupSize(length: number, maxPoints: number): number {
+  const most = Number.isFinite(maxPoints) && maxPoints >= 1 ? Math.floor(maxPoints) : CHART_POINTS;
+  return Math.max(1, Math.ceil(length / most));
+}
+
+/** Groups consecutive values `per` at a time and keeps each group's max, so a one-point spike survives. */
+export function maxPerGroup(values: readonly number[], per: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < values.length; i += per) {
     let hi = 0; // a series holds no negative figure; a non-finite one (never written) draws as 0
     for (let j = i; j < Math.min(values.length, i + per); j++) if (Number.isFinite(values[j]) && values[j]! > hi) hi = values[j]!;
     out.push(hi);
   }
-  return { values: out, per };
+  return out;
 }
 
 /** 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^n: the axis top at or above `n`. */
@@ -67,11 +72,13 @@ function timeAxis(seconds: number): { readonly title: string; readonly top: numb
 function chart(s: RunSummary, m: Metric, unit: { readonly name: string; readonly size: number; readonly decimals: number },
   maxPoints: number): Chart | undefined {
   const axis = s.series;
-  const charted = s.containers.filter((c) => (m.values(c)?.length ?? 0) > 0).slice(0, PALETTE.length);
+  // a chart needs two points to draw a line; the summary's text and tables cover a run shorter than that
+  const charted = s.containers.filter((c) => (m.values(c)?.length ?? 0) >= 2).slice(0, PALETTE.length);
   if (axis === undefined || charted.length === 0) return undefined;
-  const lines = charted.map((c) => maxPerGroup(m.values(c)!, maxPoints));
-  const per = lines[0]!.per, points = Math.max(...lines.map((l) => l.values.length));
-  const top = niceCeil(Math.max(...lines.flatMap((l) => l.values)) / unit.size);
+  const per = groupSize(Math.max(...charted.map((c) => m.values(c)!.length)), maxPoints);
+  const lines = charted.map((c) => maxPerGroup(m.values(c)!, per));
+  const points = Math.max(...lines.map((l) => l.length));
+  const top = niceCeil(Math.max(...lines.flat()) / unit.size);
   const time = timeAxis(points * per * axis.point_seconds);
   const palette = charted.map((_, i) => PALETTE[i]!.color).join(', ');
   const mermaid = [
@@ -80,7 +87,7 @@ function chart(s: RunSummary, m: Metric, unit: { readonly name: string; readonly
     `  title "${mermaidLabel(`${m.title} (max per ${formatDuration(per * axis.point_seconds)})`)}"`,
     `  x-axis "${time.title}" 0 --> ${mermaidNumber(time.top, 2)}`,
     `  y-axis "${mermaidLabel(unit.name)}" 0 --> ${mermaidNumber(top, 3)}`,
-    ...charted.map((c, i) => `  line "${mermaidLabel(c.name)}" [${lines[i]!.values.map((v) => mermaidNumber(v / unit.size, unit.decimals)).join(', ')}]`),
+    ...charted.map((c, i) => `  line "${mermaidLabel(c.name)}" [${lines[i]!.map((v) => mermaidNumber(v / unit.size, unit.decimals)).join(', ')}]`),
     '```',
   ].join('\n');
   const more = s.containers.length - charted.length;

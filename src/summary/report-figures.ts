@@ -51,10 +51,17 @@ export function formatDuration(s: number): string {
   return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : `${m}m ${String(sec).padStart(2, '0')}s`;
 }
 
-/** A memory limit as Kubernetes writes it (`4Gi`, `1536Mi`); a figure no binary suffix divides reads as bytes. */
+const DECIMAL = [['E', 1e18], ['P', 1e15], ['T', 1e12], ['G', 1e9], ['M', 1e6], ['k', 1e3]] as const;
+
+/**
+ * A memory limit as Kubernetes writes it, with a short number: `4Gi`, `1536Mi`, `4G` (not `3906250Ki`); a figure
+ * no suffix divides into a short number reads as bytes with a binary unit.
+ */
 export function memoryQuantity(n: number): string {
   const q = formatMemoryQuantity(bytes(n));
-  return /^\d+$/.test(q) && n >= 1024 ? formatBytes(n) : q;
+  if (/^\d{1,5}(Ki|Mi|Gi|Ti|Pi|Ei)?$/.test(q)) return q;
+  const decimal = DECIMAL.find(([, f]) => n % f === 0 && n / f < 1e5);
+  return decimal === undefined ? formatBytes(n) : `${n / decimal[1]}${decimal[0]}`;
 }
 
 /** A CPU limit as Kubernetes writes it: `2`, `500m`. */

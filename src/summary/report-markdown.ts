@@ -2,7 +2,7 @@
 // heading, warnings, CPU and memory tables, Mermaid charts with a text line each, the top processes.
 import { runCharts } from './charts.ts';
 import { UNPRINTABLE, formatDuration } from './report-figures.ts';
-import { collectionLine, cpuTable, memoryTable, notes, processTable } from './report-tables.ts';
+import { clip, collectionLine, cpuTable, memoryTable, notes, processTable } from './report-tables.ts';
 import type { Cell, ReportOptions, Table } from './report-tables.ts';
 import { runWarnings } from './report-warnings.ts';
 import type { Warning } from './report-warnings.ts';
@@ -38,6 +38,9 @@ export function markdownTable(t: Table): string {
   ].join('\n');
 }
 
+/** A long wrapped command is cut to this many characters in the heading. */
+const HEADING_CHARS = 80;
+
 const ICON = { error: '🛑', warning: '⚠️', advice: '💡' } as const;
 
 const warningLine = (w: Warning) => `- ${ICON[w.level]} **${escapeMarkdown(w.container)}**: ${escapeMarkdown(w.message)}`;
@@ -47,7 +50,7 @@ export function stepSummaryMarkdown(s: RunSummary, o: ReportOptions = {}): strin
   const warnings = runWarnings(s);
   const charts = runCharts(s, o.chartPoints);
   const out: string[] = [
-    `## Resource use: ${escapeMarkdown(o.name ?? 'job')}, ${formatDuration(s.duration_seconds)}${s.complete ? '' : ' (incomplete)'}`,
+    `## Resource use: ${escapeMarkdown(clip(o.name ?? 'job', HEADING_CHARS))}, ${formatDuration(s.duration_seconds)}${s.complete ? '' : ' (incomplete)'}`,
     ...notes(s, o).map((n) => `> ${escapeMarkdown(n)}`),
     warnings.length === 0
       ? '✅ No warnings: no container near its memory limit, OOM-killed, throttled, or far below its limits.'
@@ -59,7 +62,8 @@ export function stepSummaryMarkdown(s: RunSummary, o: ReportOptions = {}): strin
   if (charts.length > 0) {
     out.push('### Over the run', ...charts.flatMap((c) => [c.mermaid, escapeMarkdown(c.fallback)]));
   } else if (s.containers.length > 0) {
-    out.push('No series in this summary (an older collector, or `--series-points 0`): no charts.');
+    out.push(s.series === undefined ? 'No series in this summary (an older collector, or `--series-points 0`): no charts.'
+      : 'The run was too short for a chart.');
   }
   for (const [title, list] of [['CPU', s.top_cpu_processes], ['memory', s.top_mem_processes]] as const) {
     if (list.length > 0) out.push(`### Top processes by ${title}`, markdownTable(processTable(list, o)));

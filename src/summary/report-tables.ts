@@ -33,9 +33,9 @@ const left = (header: string): Column => ({ header, align: 'left' });
 const right = (header: string): Column => ({ header, align: 'right' });
 const cell = (text: string): Cell => ({ text });
 
-type Row = { readonly columns: readonly Column[]; readonly cells: (c: ContainerSummary) => readonly Cell[] };
-const table = (s: RunSummary, parts: readonly (Row | false)[]): Table => {
-  const used = parts.filter((p): p is Row => p !== false);
+type ColumnGroup = { readonly columns: readonly Column[]; readonly cells: (c: ContainerSummary) => readonly Cell[] };
+const table = (s: RunSummary, parts: readonly (ColumnGroup | false)[]): Table => {
+  const used = parts.filter((p): p is ColumnGroup => p !== false);
   return { columns: used.flatMap((p) => p.columns), rows: s.containers.map((c) => used.flatMap((p) => p.cells(c))) };
 };
 
@@ -47,7 +47,10 @@ function limitCells(limit: number | undefined, p95: number, peak: number, show: 
 
 const limitColumns = [right('limit'), right('p95 of limit'), right('peak of limit')];
 
-/** CPU in cores per container: avg, p95, peak, the limit and its use, throttling, the source. */
+/** CPU-seconds over the run; older collectors' summaries have none, whatever the type says. */
+const cpuSeconds = (c: ContainerSummary): number | undefined => (c as { readonly cpu_seconds?: number }).cpu_seconds;
+
+/** CPU in cores per container: avg, p95, peak, CPU time, the limit and its use, throttling, the source. */
 export function cpuTable(s: RunSummary, o: ReportOptions): Table {
   const known = o.limitsKnown ?? false;
   const withLimits = known || s.containers.some((c) => c.limits?.cpu_cores !== undefined);
@@ -55,6 +58,8 @@ export function cpuTable(s: RunSummary, o: ReportOptions): Table {
     { columns: [left('container')], cells: (c) => [cell(c.name)] },
     { columns: [right('avg'), right('p95'), right('peak')],
       cells: (c) => [c.cpu_cores.avg, c.cpu_cores.p95, c.cpu_cores.peak].map((n) => cell(formatCores(n))) },
+    s.containers.some((c) => cpuSeconds(c) !== undefined) && { columns: [right('CPU time')],
+      cells: (c) => [cell(formatDuration(cpuSeconds(c) ?? NaN))] },
     withLimits && { columns: limitColumns,
       cells: (c) => limitCells(c.limits?.cpu_cores, c.cpu_cores.p95, c.cpu_cores.peak, cpuQuantity, known) },
     s.containers.some((c) => c.cpu_throttling !== undefined) && { columns: [right('throttled')], cells: (c) => {

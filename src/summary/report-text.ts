@@ -1,7 +1,7 @@
 // The run report as plain text for a terminal (`--log-format text` and stderr a TTY): the step summary's tables
 // with aligned columns, its warnings and notes; no Markdown, no colour, no charts.
 import { UNPRINTABLE, formatDuration } from './report-figures.ts';
-import { collectionLine, cpuTable, memoryTable, notes, processTable } from './report-tables.ts';
+import { clip, collectionLine, cpuTable, memoryTable, notes, processTable } from './report-tables.ts';
 import type { ReportOptions, Table } from './report-tables.ts';
 import { runWarnings } from './report-warnings.ts';
 import type { RunSummary } from './types.ts';
@@ -35,7 +35,7 @@ const LABEL = { error: 'error  ', warning: 'warning', advice: 'advice ' } as con
 export function terminalReport(s: RunSummary, o: ReportOptions = {}): string {
   const warnings = runWarnings(s);
   const out: string[] = [
-    `Resource use: ${printable(o.name ?? 'job')}, ${formatDuration(s.duration_seconds)}${s.complete ? '' : ' (incomplete)'}`,
+    `Resource use: ${printable(clip(o.name ?? 'job', 80))}, ${formatDuration(s.duration_seconds)}${s.complete ? '' : ' (incomplete)'}`,
     ...notes(s, o).map((n) => `  note: ${n}`),
   ];
   if (warnings.length > 0) {

@@ -7,6 +7,8 @@ import { Window } from 'happy-dom';
 import { marked } from 'marked';
 import type { Token, Tokens } from 'marked';
 import { appendStepSummary, stepSummaryMarkdown, terminalReport } from './report.ts';
+import { containerWarnings, roundUpCpu, roundUpMemory } from './report-warnings.ts';
+import type { WarningKind } from './report-warnings.ts';
 import type { ContainerSummary, RunSummary } from './types.ts';
 
 const fixture = (name: string) => new URL(`../../test/fixtures/summary/${name}`, import.meta.url);
@@ -51,14 +53,27 @@ test('stepSummaryMarkdown: the known run matches test/fixtures/summary/known-run
   assert.equal(markdown, readFileSync(fixture('known-run.md'), 'utf8'));
 });
 
+// docs/step-summary.md shows both reports of the known run between <!-- example:NAME --> markers.
+const DOC = new URL('../../docs/step-summary.md', import.meta.url);
+const example = (name: string) => new RegExp(`(<!-- example:${name} -->\\n)([\\s\\S]*?)(<!-- /example:${name} -->)`);
+test('docs/step-summary.md: its examples are the known run\'s reports (UPDATE_GOLDEN=1 rewrites them)', () => {
+  const want = { markdown: stepSummaryMarkdown(known, OPTIONS), terminal: `\`\`\`text\n${terminalReport(known, OPTIONS)}\`\`\`\n` };
+  let doc = readFileSync(DOC, 'utf8');
+  if (process.env.UPDATE_GOLDEN === '1') {
+    for (const [name, body] of Object.entries(want)) doc = doc.replace(example(name), (_m, open: string, _old, close: string) => open + body + close);
+    writeFileSync(DOC, doc);
+  }
+  for (const [name, body] of Object.entries(want)) assert.equal(example(name).exec(doc)?.[2], body, name);
+});
+
 test('stepSummaryMarkdown: CPU and memory tables parse into one row per container with units', () => {
   const t = tables(stepSummaryMarkdown(known, OPTIONS));
   assert.deepEqual(t.get('CPU (cores)'), {
-    header: ['container', 'avg', 'p95', 'peak', 'limit', 'p95 of limit', 'peak of limit', 'throttled', 'source'],
+    header: ['container', 'avg', 'p95', 'peak', 'CPU time', 'limit', 'p95 of limit', 'peak of limit', 'throttled', 'source'],
     rows: [
-      ['build', '1.18', '1.91', '1.95', '2', '95%', '97%', '7% (1m 01s)', 'cgroup v2'],
-      ['dind', '0.74', '1.00', '1.00', '1', '100%', '100%', '34% (6m 53s)', 'cgroup v2'],
-      ['runner', '0.10', '0.44', '0.60', '4', '10%', '15%', '—', 'processes'],
+      ['build', '1.18', '1.91', '1.95', '23m 39s', '2', '95%', '97%', '7% (1m 01s)', 'cgroup v2'],
+      ['dind', '0.74', '1.00', '1.00', '14m 47s', '1', '100%', '100%', '34% (6m 53s)', 'cgroup v2'],
+      ['runner', '0.10', '0.44', '0.60', '2m 02s', '4', '10%', '15%', '—', 'processes'],
     ],
   });
   const memory = t.get('Memory')!;
@@ -86,6 +101,9 @@ test('stepSummaryMarkdown: warnings name the container, the figure and the limit
     '💡 runner: CPU limit 4, p95 0.44 cores, peak 0.60: 800m would do',
   ]);
 });
+
+test('mermaid.parse: the parser is Mermaid\'s own and strict (it rejects NaN)', async () =>
+  assert.rejects(mermaid.parse('xychart-beta\n  line "a" [1, NaN]'), /Parse error/));
 
 test('stepSummaryMarkdown: every Mermaid block parses as an xychart with at most 60 points a line', async () => {
   const blocks = mermaidBlocks(stepSummaryMarkdown(known, OPTIONS));
@@ -116,8 +134,23 @@ test('stepSummaryMarkdown: a chart keeps the spike of its series and the text li
   assert.equal((await mermaid.parse(cpu!)).diagramType, 'xychart');
 });
 
+test('stepSummaryMarkdown: at most 8 lines a chart, the rest named in the text line; a one-point run draws none', async () => {
+  const many = { ...known, containers: Array.from({ length: 10 }, (_, i) => ({ ...known.containers[i % 3]!, name: `c${i}` })) };
+  const markdown = stepSummaryMarkdown(many);
+  for (const block of mermaidBlocks(markdown)) {
+    assert.equal(block.match(/^ {2}line /gm)?.length, 8);
+    await mermaid.parse(block);
+  }
+  assert.match(markdown, /⬛ c7 peak [^;]*; 2 more not charted$/m);
+  const point = (c: ContainerSummary) => ({ ...c, series: { cpu_cores: { max: [1], avg: [1] }, memory_bytes: { max: [GiB], avg: [GiB] } } });
+  const short = stepSummaryMarkdown({ ...known, series: { ...known.series!, points: 1 }, containers: known.containers.map(point) });
+  assert.deepEqual(mermaidBlocks(short), []);
+  assert.match(short, /^The run was too short for a chart\.$/m);
+});
+
 test('stepSummaryMarkdown: names and command lines with Markdown characters stay in their cells, verbatim', async () => {
-  const evil = 'a|b `c` *d* _e_ <script>x</script> [l](u) $m$ @team &amp; \\ \u001b[31m \u202e';
+  const ESC = '\u001b', RLO = '\u202e'; // an escape sequence, and a right-to-left override that reverses what follows
+  const evil = `a|b \`c\` *d* _e_ <script>x</script> [l](u) $m$ @team &amp; \\ ${ESC}[31m ${RLO}`;
   const c = known.containers[0]!;
   const s: RunSummary = {
     ...withContainer({ name: 'web|api *x*' }, c),
@@ -129,12 +162,12 @@ test('stepSummaryMarkdown: names and command lines with Markdown characters stay
   assert.equal(t.get('CPU (cores)')?.rows[0]?.[0], 'web|api *x*');
   const row = t.get('Top processes by CPU')!.rows[0]!;
   assert.equal(row.length, 6);
-  assert.deepEqual([row[0], row[1], row[5]], ['(a b ) ( c d) ', 'web|api *x*', evil.replace(/[\u001b\u202e]/g, '\uFFFD')]);
+  assert.deepEqual([row[0], row[1], row[5]], ['(a b ) ( c d) ', 'web|api *x*', evil.replaceAll(ESC, '\uFFFD').replaceAll(RLO, '\uFFFD')]);
   assert.equal(inline((marked.lexer(markdown)[0] as Tokens.Heading).tokens), 'Resource use: npm run `build` | tee, 20m 00s');
-  assert.doesNotMatch(markdown, /<script>/);
+  assert.doesNotMatch(await marked.parse(markdown), /<script/); // shown as text, never as a tag
   for (const block of mermaidBlocks(markdown)) await mermaid.parse(block);
   const text = terminalReport(s);
-  assert.doesNotMatch(text, /[\u001b\u202e]/);
+  assert.ok(!text.includes(ESC) && !text.includes(RLO));
   assert.match(text, /\\x1b\[31m \\u202e/);
 });
 
@@ -143,7 +176,7 @@ test('stepSummaryMarkdown: a summary from an older collector (no series, limits 
   delete old.series;
   for (const c of old.containers) {
     for (const k of ['series', 'limits', 'fraction_of_limit', 'cpu_source', 'memory_source', 'oom_kills', 'cpu_throttling',
-      'memory_peak_bytes', 'rss_bytes']) delete c[k];
+      'memory_peak_bytes', 'rss_bytes', 'cpu_seconds']) delete c[k];
   }
   const markdown = stepSummaryMarkdown(old as unknown as RunSummary);
   const t = tables(markdown);
@@ -168,7 +201,8 @@ test('stepSummaryMarkdown: an incomplete summary says so in its heading and a no
 
 test('terminalReport: the same tables in aligned plain text', () => {
   const text = terminalReport(known, OPTIONS);
-  assert.doesNotMatch(text, /[|`*#]|\u001b/);
+  assert.doesNotMatch(text, /^[|#]|`/m); // no Markdown: no table rows, headings, code spans
+  assert.ok(!text.includes('\u001b'));
   const lines = text.split('\n');
   const at = lines.indexOf('Memory');
   assert.deepEqual(lines.slice(at + 1, at + 5), [
@@ -178,6 +212,45 @@ test('terminalReport: the same tables in aligned plain text', () => {
     '  runner      311 MiB   343 MiB   375 MiB            —  4 GiB            8%             9%          —  processes',
   ]);
   assert.ok(lines.includes('  error    dind: the OOM killer killed 2 processes (memory limit 1 GiB)'));
+});
+
+// --- warning rules at their thresholds: a container using 1 of 2 cores and 1 of 2 GiB warns of nothing ---
+
+const stats = (p95: number, peak: number) => ({ peak, p99: peak, p95, p75: p95, p50: p95, avg: p95 });
+const base: ContainerSummary = { name: 'job', cgroup: '/job', process_count: 3, cpu_cores: stats(1, 1.5), cpu_seconds: 600,
+  memory_bytes: stats(GiB, 1.5 * GiB), limits: { cpu_cores: 2, memory_bytes: 2 * GiB } };
+const rules: { name: string; patch: Partial<ContainerSummary>; kinds: WarningKind[]; message?: RegExp }[] = [
+  { name: 'memory peak at 89% of its limit', patch: { memory_bytes: stats(GiB, 0.89 * 2 * GiB) }, kinds: [] },
+  { name: 'memory peak at 90% of its limit', patch: { memory_bytes: stats(GiB, 0.9 * 2 * GiB) }, kinds: ['memory-near-limit'],
+    message: /^memory peak 1\.80 GiB is 90% of its 2 GiB limit$/ },
+  { name: 'the kernel\'s peak at 90% where the samples missed it', patch: { memory_peak_bytes: 0.9 * 2 * GiB },
+    kinds: ['memory-near-limit'], message: /1\.80 GiB \(kernel record\) is 90%/ },
+  { name: 'no OOM kill', patch: { oom_kills: 0 }, kinds: [] },
+  { name: 'one OOM kill', patch: { oom_kills: 1 }, kinds: ['oom-kills'], message: /^the OOM killer killed 1 process \(memory limit 2 GiB\)$/ },
+  { name: 'throttled in exactly 10% of periods', patch: { cpu_throttling: { periods: 1000, throttled_periods: 100, throttled_seconds: 5 } }, kinds: [] },
+  { name: 'throttled in 10.1% of periods', patch: { cpu_throttling: { periods: 1000, throttled_periods: 101, throttled_seconds: 5 } },
+    kinds: ['cpu-throttled'], message: /^CPU throttled in 10% of its periods, 5 s in all \(limit 2\)$/ },
+  { name: 'memory limit 3.99 times the p95', patch: { memory_bytes: stats((2 * GiB) / 3.99, 0.6 * GiB) }, kinds: [] },
+  { name: 'memory limit exactly 4 times the p95', patch: { memory_bytes: stats(0.5 * GiB, 0.6 * GiB) }, kinds: ['memory-over-provisioned'],
+    message: /^memory limit 2Gi, p95 512 MiB, peak 614 MiB: 768Mi would do$/ },
+  { name: 'memory limit 4 times the p95, but the peak needs it', patch: { memory_bytes: stats(0.5 * GiB, 1.75 * GiB) }, kinds: [] },
+  { name: 'CPU limit 3.99 times the p95', patch: { cpu_cores: stats(2 / 3.99, 0.7) }, kinds: [] },
+  { name: 'CPU limit exactly 4 times the p95', patch: { cpu_cores: stats(0.5, 0.7) }, kinds: ['cpu-over-provisioned'],
+    message: /^CPU limit 2, p95 0\.50 cores, peak 0\.70: 900m would do$/ },
+  { name: 'no limits: only OOM kills and throttling can warn', patch: { limits: undefined, oom_kills: 1, memory_bytes: stats(GiB, 10 * GiB) },
+    kinds: ['oom-kills'] },
+];
+for (const r of rules) {
+  test(`containerWarnings: ${r.name}`, () => {
+    const warnings = containerWarnings({ ...base, ...r.patch });
+    assert.deepEqual(warnings.map((w) => w.kind), r.kinds);
+    if (r.message !== undefined) assert.match(warnings[0]!.message, r.message);
+  });
+}
+
+test('roundUpMemory, roundUpCpu: a Kubernetes-friendly figure at or above the need', () => {
+  assert.deepEqual([1, 456, 600, 768, 769, 1100, 3000].map((m) => roundUpMemory(m * MiB) / MiB), [16, 512, 768, 768, 1024, 1536, 3072]);
+  assert.deepEqual([0, 0.001, 0.72, 1, 1.01, 2.3, 4.2, 0.1 + 0.2].map(roundUpCpu), [0.1, 0.1, 0.8, 1, 1.5, 2.5, 5, 0.3]);
 });
 
 test('appendStepSummary: appends after what is there, a blank line between, never truncating', async (t) => {
@@ -199,4 +272,3 @@ test('appendStepSummary: appends after what is there, a blank line between, neve
   await assert.rejects(appendStepSummary(dir, '## A'), { code: 'EISDIR' });
 });
 
-export { GiB, MiB, withContainer };
