@@ -6,6 +6,8 @@ import { ContainerNamer } from '../cgroup/naming.ts';
 import { identityFromCgroupFile } from '../cgroup/identity.ts';
 import { cgroupMountsAt, parseMountinfo, type CgroupMount } from '../cgroup/locate.ts';
 import { ContainerCounters } from '../sampling/container-counters.ts';
+import type { ProcessScope } from '../sampling/sampler.ts';
+import type { MeasurementMode } from '../summary/types.ts';
 import { Sampler } from '../sampling/sampler.ts';
 import { Accumulator } from '../summary/accumulator.ts';
 import type { RunSummary } from '../summary/types.ts';
@@ -19,6 +21,8 @@ export type CollectorDeps = {
   readonly pageSize: number;
   readonly log: Logger;
   readonly metrics?: CollectorMetrics;
+  /** Wrap mode: which processes count, and the name of the job's container. */
+  readonly job?: { readonly scope: ProcessScope; readonly key: string; readonly name: string; readonly mode: MeasurementMode };
 };
 
 /** /healthz turns unhealthy once no sample has landed for this many intervals. */
@@ -42,14 +46,17 @@ export class Collector {
     this.#log = deps.log;
     this.#metrics = deps.metrics;
     const namer = (this.#namer = new ContainerNamer(config.processMap));
+    if (deps.job !== undefined) namer.assign(deps.job.key, deps.job.name);
     this.#acc = new Accumulator({
       top: config.top, seriesPoints: config.seriesPoints, limits: config.limits, mappedName: (key) => namer.mapped(key), ownKey: ownContainerKey(config.procPath),
       collection: { collector_version: VERSION, interval_seconds: config.intervalMs / 1000,
-        clock_ticks_per_second: deps.clockTicks, short_lived_accounting: config.countExitedChildren },
+        clock_ticks_per_second: deps.clockTicks, short_lived_accounting: config.countExitedChildren,
+        mode: deps.job?.mode ?? 'sidecar' },
     });
     this.#sampler = new Sampler({
       procPath: config.procPath, clockTicks: deps.clockTicks, pageSize: deps.pageSize, namer,
       countExitedChildren: config.countExitedChildren,
+      ...(deps.job === undefined ? {} : { scope: deps.job.scope }),
       counters: new ContainerCounters({
         ...cgroupView(config),
         onParseError: (err) => this.#log.warn({ err }, 'cgroup file not in the kernel format; its figures are skipped'),

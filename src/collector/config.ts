@@ -44,6 +44,12 @@ export type CollectorConfig = {
   readonly processMap: ReadonlyMap<string, string>;
   readonly limits: ReadonlyMap<string, ContainerLimits>;
   readonly scope: RunScope;
+  /** The wrapped command's container name when CGROUP_PROCESS_MAP does not name it. */
+  readonly name: string;
+  /** `collector run`: make a cgroup for the command where possible (else follow its process tree). */
+  readonly makeCgroup: boolean;
+  /** Where to append the Markdown report: --step-summary, else $GITHUB_STEP_SUMMARY. */
+  readonly stepSummary: string | undefined;
 };
 
 type FlagSpec = { type: 'string' | 'boolean'; default?: string | boolean; help: string; env?: string };
@@ -67,6 +73,11 @@ export const FLAGS = {
     help: 'count the CPU of processes that exit between samples, from their reaper\'s cutime (--no-count-exited-children: off)' },
   'cgroup-root': { type: 'string',
     help: 'read containers\' cgroup counters under this folder instead of the cgroup mounts (an empty folder: per-process figures only)' },
+  name: { type: 'string', default: 'job', help: 'with `collector run`: the name of the wrapped command\'s container' },
+  cgroup: { type: 'boolean', default: true,
+    help: 'with `collector run`: put the command in a cgroup of its own where one can be made (--no-cgroup: follow its process tree)' },
+  'step-summary': { type: 'string', env: 'GITHUB_STEP_SUMMARY',
+    help: 'append a Markdown report (tables, warnings, charts) to this file; Actions runners set GITHUB_STEP_SUMMARY' },
   'metrics-addr': { type: 'string', help: 'serve Prometheus /metrics and /healthz on HOST:PORT (off by default; :PORT binds 127.0.0.1)' },
   help: { type: 'boolean', default: false, help: 'print this help and exit' },
   version: { type: 'boolean', default: false, help: 'print the version and exit' },
@@ -91,10 +102,16 @@ const normalizeArg = (arg: string) => (/^-[a-z][a-z-]+(=|$)/.test(arg) ? `-${arg
 
 export type ParsedCommand = { readonly kind: 'help' } | { readonly kind: 'version' }
   | { readonly kind: 'run'; readonly config: CollectorConfig }
+  /** `collector run [flags] -- CMD [ARGS...]`: start CMD, measure it until it exits. */
+  | { readonly kind: 'wrap'; readonly config: CollectorConfig; readonly command: readonly string[] }
   /** `collector flush`: deliver the spooled summaries, then exit. */
   | { readonly kind: 'flush'; readonly config: CollectorConfig };
 
-export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
+export function parseCollectorArgs(allArgs: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
+  // `collector run [flags] -- CMD ARGS`: everything after the first `--` is the command, untouched.
+  const dashes = allArgs.indexOf('--');
+  const argv = dashes < 0 ? allArgs : allArgs.slice(0, dashes);
+  const wrapped = dashes < 0 ? [] : allArgs.slice(dashes + 1);
   const options: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(Object.entries(FLAGS).map(([k, f]) =>
     [k, { type: f.type, ...('default' in f ? { default: f.default } : {}) }]));
   const parsed = parseArgs({ args: argv.map(normalizeArg), strict: true, allowPositionals: true, allowNegative: true, options });
@@ -104,8 +121,11 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
   if (v.version) return { kind: 'version' };
   const command = positionals[0] ?? 'run';
   if (command !== 'run' && command !== 'flush') throw new UsageError(`unknown command ${JSON.stringify(command)} (commands: run, flush)`);
-  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[1])} (a command to run goes after --)`);
+  if (dashes >= 0 && command !== 'run') throw new UsageError(`"${command}" takes no command after --`);
+  if (dashes >= 0 && wrapped.length === 0) throw new UsageError('collector run: no command after --');
   const str = (k: keyof typeof FLAGS) => v[k] as string | undefined;
+  if (str('name') === '') throw new UsageError('--name: empty');
 
   const intervalMs = parseDurationMs(str('interval')!);
   if (intervalMs === undefined || intervalMs < 10) throw bad('--interval', str('interval')!, 'a duration of 10ms or more, such as 2s');
@@ -136,17 +156,21 @@ export function parseCollectorArgs(argv: readonly string[], env: NodeJS.ProcessE
     throw new UsageError('--push-endpoint needs a token: give --push-token or set COLLECTOR_PUSH_TOKEN');
   }
   const scope = runScope(env, pushEndpoint !== undefined && command === 'run');
+  // A wrapped command is usually a step of a job that Actions runs: the run's scope is there too.
   const metricsText = str('metrics-addr');
   const listen = metricsText === undefined ? undefined : parseListenAddress(metricsText);
   if (metricsText !== undefined && listen === undefined) throw bad('--metrics-addr', metricsText, 'HOST:PORT or :PORT');
   // A bare :PORT binds loopback: the endpoint has no authentication, so binding wider is a choice to make.
   const metricsAddr = listen === undefined ? undefined : { host: listen.host ?? '127.0.0.1', port: listen.port };
 
-  return { kind: command, config: {
+  const kind = dashes >= 0 ? 'wrap' : command;
+  const config: CollectorConfig = {
     intervalMs: millis(intervalMs), procPath: str('proc-path')!, logLevel, logFormat, top, seriesPoints, pushEndpoint, pushToken,
     pushTimeoutMs: millis(pushTimeoutMs), spoolDir: str('spool-dir')!, checkpointIntervalMs: millis(checkpointIntervalMs), output: str('output'), countExitedChildren: v['count-exited-children'] as boolean, metricsAddr, cgroupRoot: str('cgroup-root'),
     processMap: parseProcessMap(env.CGROUP_PROCESS_MAP), limits: parseLimits(env.CGROUP_LIMITS), scope,
-  } };
+    name: str('name')!, makeCgroup: v.cgroup as boolean, stepSummary: str('step-summary') || env.GITHUB_STEP_SUMMARY || undefined,
+  };
+  return kind === 'wrap' ? { kind, config, command: wrapped } : { kind, config };
 }
 
 function oneOf<T extends string>(field: string, value: string, allowed: readonly T[]): T {
@@ -223,6 +247,7 @@ export function helpText(version: string): string {
   const lines = [`collector ${version}: samples /proc, groups processes into containers by cgroup, and at SIGTERM/SIGINT`,
     'summarises the run and pushes it to a receiver (or prints it).', '',
     'Usage: collector [flags]          sample until SIGTERM/SIGINT, then push the summary',
+    '       collector run [flags] -- CMD [ARGS...]   run CMD, measure it until it exits, exit with its code',
     '       collector flush [flags]    push the summaries spooled in --spool-dir, then exit', '', 'Flags:'];
   for (const [name, f] of Object.entries(FLAGS) as [string, FlagSpec][]) {
     const flag = f.type === 'string' ? `--${name}=VALUE` : `--${name}`;

@@ -1,18 +1,18 @@
 // The `collector` program: parse flags, sample until SIGTERM/SIGINT, then summarise and push (or print).
 // `collector flush` delivers what earlier runs spooled.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { parseAuxv } from '../proc/auxv.ts';
-import { createLogger } from '../observability/log.ts';
+import { createHeldLogger, createLogger } from '../observability/log.ts';
+import { runWrapped } from './wrap.ts';
 import { createCollectorMetrics } from '../observability/collector-metrics.ts';
 import { startMetricsServer } from '../observability/metrics-server.ts';
 import type { PushBody, RunSummary } from '../summary/types.ts';
-import { ticksPerSecond } from '../units.ts';
 import { VERSION } from '../version.ts';
 import { Collector } from './collector.ts';
 import { helpText, parseCollectorArgs, UsageError, type CollectorConfig } from './config.ts';
 import { Delivery } from './delivery.ts';
+import { finishRun } from './finish.ts';
+import { machineConstants } from './machine.ts';
 
 async function main(argv: string[]): Promise<number | undefined> {
   // `ps` and CGROUP_PROCESS_MAP see "collector", not Node 24's "MainThread" (the kernel keeps 15 bytes of it).
@@ -28,6 +28,10 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (parsed.kind === 'help') { process.stdout.write(helpText(VERSION)); return 0; }
   if (parsed.kind === 'version') { process.stdout.write(`collector ${VERSION}\n`); return 0; }
   const config = parsed.config;
+  if (parsed.kind === 'wrap') {
+    const { logger, release } = createHeldLogger(config.logLevel, config.logFormat, 'collector');
+    return runWrapped(config, parsed.command, logger, release);
+  }
   const log = createLogger(config.logLevel, config.logFormat, 'collector');
   if (parsed.kind === 'flush') return flush(config, log);
   run(config, log);
@@ -83,45 +87,13 @@ function run(config: CollectorConfig, log: Logger): void {
     clearInterval(checkpoints);
     log.info({ signal }, 'stopping');
     const body = bodyOf(collector.stop());
-    finish(config, body, log, delivery, flushed, abortPush.signal).then(
+    finishRun({ config, body, log, delivery, flushed, signal: abortPush.signal, printJson: true, title: config.scope.job || 'job' }).then(
       (code) => process.exit(code),
       (err: unknown) => { log.error({ err }, 'summary lost'); process.exit(1); },
     );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-}
-
-/** The kernel's clock-tick rate and page size from our own auxv; 100 and 4096 only where it cannot be read. */
-function machineConstants(log: Logger) {
-  try {
-    return parseAuxv(readFileSync('/proc/self/auxv'));
-  } catch (err) {
-    log.warn({ err }, 'cannot read /proc/self/auxv; assuming 100 clock ticks a second and 4 KiB pages');
-    return { clockTicks: ticksPerSecond(100), pageSize: 4096 };
-  }
-}
-
-async function finish(config: CollectorConfig, body: PushBody, log: Logger, delivery: Delivery | undefined,
-  flushed: Promise<unknown> | undefined, signal: AbortSignal): Promise<number> {
-  const deadline = performance.now() + config.pushTimeoutMs; // everything after the signal fits in --push-timeout
-  const json = `${JSON.stringify(body, null, 2)}\n`;
-  if (config.output !== undefined) {
-    const tmp = `${config.output}.tmp-${process.pid}`;
-    writeFileSync(tmp, json);
-    renameSync(tmp, config.output); // a reader never sees half a file
-    log.info({ path: config.output }, 'summary written');
-  }
-  const s = body.summary;
-  log.info({ samples: s.sample_count, durationSeconds: s.duration_seconds, containers: s.containers.length }, 'run summarised');
-  if (delivery === undefined) {
-    // stdout may be a pipe, where writes are asynchronous: exit only once the summary is out.
-    await new Promise<void>((resolve, reject) => process.stdout.write(json, (err) => (err ? reject(err) : resolve())));
-    return 0;
-  }
-  // Older spooled summaries first, but never at the expense of this run's deadline.
-  await Promise.race([flushed, new Promise((r) => setTimeout(r, Math.min(2000, config.pushTimeoutMs / 4)).unref())]);
-  return (await delivery.deliverFinal(body, deadline - performance.now(), signal)) === 'pushed' ? 0 : 1;
 }
 
 const code = await main(process.argv.slice(2));

@@ -31,6 +31,28 @@ export function createLogger(level: LogLevel, format: LogFormat, name: string, f
   return pino(options, textDestination(fd));
 }
 
+/**
+ * A logger whose lines wait in memory until release(): `collector run` shares stderr with the command it runs,
+ * and a log line written while the command is half-way through a line of its own would split that line.
+ * Errors still wait; the few lines a run logs cost nothing to keep.
+ */
+export function createHeldLogger(level: LogLevel, format: LogFormat, name: string, fd = 2): { logger: Logger; release: () => void } {
+  const out = format === 'json' ? destination({ fd, sync: true }) : textDestination(fd);
+  let held: string[] | undefined = [];
+  const logger = pino({ ...logOptions(level), name }, {
+    write(line: string) {
+      if (held === undefined) out.write(line);
+      else held.push(line);
+    },
+  });
+  const release = () => {
+    const lines = held ?? [];
+    held = undefined;
+    for (const line of lines) out.write(line);
+  };
+  return { logger, release };
+}
+
 function textDestination(fd: number): { write(line: string): void } {
   const out = destination({ fd, sync: true });
   const levels: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };

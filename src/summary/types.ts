@@ -114,8 +114,16 @@ export type RunSummary = {
   readonly series?: SeriesAxis & { readonly cpu_total_percent: SeriesPoints; readonly mem_used_bytes: SeriesPoints };
 };
 
+/**
+ * How the run was measured: a sidecar beside the job (every visible process, grouped by cgroup), or `collector run`
+ * wrapping the job's command, in a cgroup made for it or, where none could be made, by following its process tree.
+ */
+export type MeasurementMode = 'sidecar' | 'cgroup' | 'process-tree';
+
 export type CollectionInfo = {
   readonly collector_version: string;
+  /** Absent in summaries from collectors before wrap mode existed: sidecar. */
+  readonly mode?: MeasurementMode;
   readonly interval_seconds: number;
   readonly clock_ticks_per_second: number;
   /** Whether the CPU of processes that exited between samples was counted (through their reaper's cutime). */

@@ -1,0 +1,16 @@
+// The kernel's clock-tick rate and page size, which /proc figures are counted in.
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { parseAuxv, type AuxInfo } from '../proc/auxv.ts';
+import { ticksPerSecond } from '../units.ts';
+
+/** The kernel's clock-tick rate and page size from our own auxv; 100 and 4096 only where it cannot be read. */
+export function machineConstants(log: Logger): AuxInfo {
+  try {
+    return parseAuxv(readFileSync('/proc/self/auxv'));
+  } catch (err) {
+    log.warn({ err }, 'cannot read /proc/self/auxv; assuming 100 clock ticks a second and 4 KiB pages');
+    return { clockTicks: ticksPerSecond(100), pageSize: 4096 };
+  }
+}
+

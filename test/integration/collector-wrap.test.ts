@@ -1,0 +1,92 @@
+// `collector run -- CMD`: exit codes, signals, pass-through output, and measurement in a cgroup of its own or
+// along the process tree.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { needsRoot, unifiedMount } from '../support/cgroup.ts';
+import { NODE, startProgram, waitFor } from '../support/programs.ts';
+import type { PushBody } from '../../src/summary/types.ts';
+
+function outDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(`${tmpdir()}/rrc-wrap-`);
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+const wrap = (dir: string, flags: string[], command: string[]) =>
+  startProgram('collector', ['run', '--interval=100ms', `--output=${dir}/summary.json`, '--log-format=json', ...flags, '--', ...command]);
+const summaryOf = (dir: string) => (JSON.parse(readFileSync(`${dir}/summary.json`, 'utf8')) as PushBody).summary;
+const leftoverCgroups = () => readdirSync(unifiedMount()).filter((n) => n.startsWith('rrc-run-'));
+/** Burns one core for `ms`, then writes its own CPU time (user+sys, seconds) to `file`. */
+const burner = (ms: number, file: string) => [NODE, '-e',
+  `const end = Date.now() + ${ms}; while (Date.now() < end); const u = process.cpuUsage(); require('fs').writeFileSync('${file}', String((u.user + u.system) / 1e6));`];
+
+describe('collector run', () => {
+  for (const [name, command, want] of [
+    ['exit 0', ['true'], 0], ['exit 3', ['sh', '-c', 'exit 3'], 3], ['death by SIGTERM is 128+15', ['sh', '-c', 'kill -TERM $$'], 143],
+    ['a command that does not exist is 127', ['/no/such/command'], 127],
+  ] as const) {
+    test(`exits with the command's code: ${name}`, async (t) => {
+      const c = wrap(outDir(t), ['--no-cgroup'], [...command]);
+      assert.equal(await c.exited, want, c.stderr);
+    });
+  }
+
+  test('stdout and stderr pass through untouched; the collector\'s logs follow the command\'s output', async (t) => {
+    const c = wrap(outDir(t), ['--no-cgroup'], ['sh', '-c', 'printf "out-1\\nout-2\\n"; printf "err-partial" >&2; sleep 0.3; printf " err-end\\n" >&2']);
+    assert.equal(await c.exited, 0);
+    assert.equal(c.stdout, 'out-1\nout-2\n');
+    assert.ok(c.stderr.startsWith('err-partial err-end\n'), c.stderr.slice(0, 200)); // no log line split the command's line
+    assert.match(c.stderr, /"msg":"running the command"/);
+  });
+
+  test('SIGTERM sent to the collector reaches the command', async (t) => {
+    const dir = outDir(t);
+    const c = wrap(dir, ['--no-cgroup'], ['sh', '-c', `trap 'echo got-term > ${dir}/term; exit 7' TERM; : > ${dir}/ready; while :; do sleep 0.05; done`]);
+    await waitFor('the command to set its trap', () => (existsSync(`${dir}/ready`) ? true : undefined));
+    c.child.kill('SIGTERM');
+    assert.equal(await c.exited, 7);
+    assert.equal(readFileSync(`${dir}/term`, 'utf8'), 'got-term\n');
+  });
+
+  test('without a cgroup: a one-core burner read along the process tree is about one core', async (t) => {
+    const dir = outDir(t);
+    const c = wrap(dir, ['--no-cgroup'], burner(2000, `${dir}/cpu`));
+    assert.equal(await c.exited, 0, c.stderr);
+    const s = summaryOf(dir);
+    const truth = Number(readFileSync(`${dir}/cpu`, 'utf8'));
+    const job = s.containers.find((x) => x.name === 'job')!;
+    assert.deepEqual([s.collection.mode, s.containers.length, job.cpu_source], ['process-tree', 1, 'processes']);
+    t.diagnostic(`process tree: ${job.cpu_seconds} CPU-s against the burner's own ${truth}`);
+    assert.ok(Math.abs(job.cpu_seconds! - truth) / truth < 0.05, `${job.cpu_seconds} vs ${truth}`);
+  });
+});
+
+describe('collector run in a cgroup of its own', { skip: needsRoot }, () => {
+  test('a one-core burner reads about one core from the cgroup\'s counters; the cgroup is gone afterwards', async (t) => {
+    const dir = outDir(t);
+    const c = wrap(dir, [], burner(2000, `${dir}/cpu`));
+    assert.equal(await c.exited, 0, c.stderr);
+    const s = summaryOf(dir);
+    const truth = Number(readFileSync(`${dir}/cpu`, 'utf8'));
+    const job = s.containers.find((x) => x.name === 'job')!;
+    assert.equal(s.collection.mode, 'cgroup');
+    assert.match(job.cpu_source ?? '', /^cgroup-v[12]$/);
+    t.diagnostic(`cgroup: ${job.cpu_seconds} CPU-s against the burner's own ${truth}; p50 ${job.cpu_cores.p50} cores`);
+    // The cgroup also holds the shell that moved the command into it, and node's start-up: a little more than the burn.
+    assert.ok(job.cpu_seconds! >= truth * 0.98 && job.cpu_seconds! < truth * 1.1, `${job.cpu_seconds} vs ${truth}`);
+    assert.deepEqual(leftoverCgroups(), []);
+  });
+
+  test('a daemon that leaves the process tree is still counted; the cgroup is removed although it outlives the command', async (t) => {
+    const dir = outDir(t);
+    // The daemon double-forks away (its parent is gone at once) and burns while the command sleeps 1.5 s.
+    const daemon = `${NODE} -e "const end = Date.now() + 4000; while (Date.now() < end);"`;
+    const c = wrap(dir, [], ['sh', '-c', `(${daemon} &) ; sleep 1.5`]);
+    assert.equal(await c.exited, 0, c.stderr);
+    const job = summaryOf(dir).containers.find((x) => x.name === 'job')!;
+    t.diagnostic(`with the daemon: ${job.cpu_seconds} CPU-s over about 1.5 s`);
+    assert.ok(job.cpu_seconds! > 1.0, `the daemon was not counted: ${job.cpu_seconds} CPU-s`);
+    assert.deepEqual(leftoverCgroups(), []);
+  });
+});
