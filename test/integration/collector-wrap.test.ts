@@ -2,7 +2,7 @@
 // along the process tree.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { needsRoot, unifiedMount } from '../support/cgroup.ts';
 import { NODE, startProgram, waitFor } from '../support/programs.ts';
@@ -38,6 +38,19 @@ describe('collector run', () => {
     assert.equal(c.stdout, 'out-1\nout-2\n');
     assert.ok(c.stderr.startsWith('err-partial err-end\n'), c.stderr.slice(0, 200)); // no log line split the command's line
     assert.match(c.stderr, /"msg":"running the command"/);
+  });
+
+  test('GITHUB_STEP_SUMMARY gets the Markdown report appended, and stdout stays the command\'s', async (t) => {
+    const dir = outDir(t);
+    writeFileSync(`${dir}/step.md`, '# earlier step\n');
+    const c = startProgram('collector', ['run', '--interval=100ms', '--no-cgroup', '--', 'sh', '-c', 'echo only-this'],
+      { GITHUB_STEP_SUMMARY: `${dir}/step.md` });
+    assert.equal(await c.exited, 0, c.stderr);
+    assert.equal(c.stdout, 'only-this\n'); // the JSON is not printed where a step summary takes the run
+    const md = readFileSync(`${dir}/step.md`, 'utf8');
+    assert.ok(md.startsWith('# earlier step\n'), 'the step summary was truncated');
+    assert.match(md, /^## Resource use: sh -c echo only-this/m);
+    assert.match(md, /^\| container \| avg \| p95 \| peak \|/m);
   });
 
   test('SIGTERM sent to the collector reaches the command', async (t) => {
