@@ -15,5 +15,7 @@ export function parseMeminfo(text: string): MemInfo {
   // MemAvailable exists since Linux 3.14; before it, free(1) counted free + buffers + cache.
   const available = kib.get('MemAvailable')
     ?? (kib.get('MemFree') ?? 0) + (kib.get('Buffers') ?? 0) + (kib.get('Cached') ?? 0) + (kib.get('SReclaimable') ?? 0);
-  return { totalBytes: kibToBytes(total), availableBytes: kibToBytes(available) };
+  const result = { totalBytes: kibToBytes(total), availableBytes: kibToBytes(available) };
+  if (!Number.isFinite(result.totalBytes + result.availableBytes)) throw new ProcParseError('meminfo', 'number out of range', text);
+  return result;
 }

@@ -64,7 +64,7 @@ export function parseStat(buf: Uint8Array, end: number = buf.length): ProcStat {
 }
 const FIELD_STARTS = new Int32Array(24);
 
-/** Digits in [from, to) as a number, or -1 if any byte is not a digit. Exact up to 2^53. */
+/** Digits in [from, to) as a number, or -1 if any byte is not a digit or there are too many (Infinity). Exact up to 2^53. */
 function parseUint(buf: Uint8Array, from: number, to: number): number {
   if (to <= from) return -1;
   let n = 0;
@@ -73,7 +73,7 @@ function parseUint(buf: Uint8Array, from: number, to: number): number {
     if (c < ZERO || c > NINE) return -1;
     n = n * 10 + (c - ZERO);
   }
-  return n;
+  return Number.isFinite(n) ? n : -1;
 }
 
 // rss is printed signed; it can read -1 for a moment while the kernel's per-CPU counters settle.

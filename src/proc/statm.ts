@@ -24,7 +24,7 @@ export function parseStatm(buf: Uint8Array, end: number = buf.length): ProcStatm
     else if (field === 2) { shared = n; break; }
     field++; n = 0; digits = 0;
   }
-  if (resident < 0 || shared < 0) {
+  if (!(resident >= 0 && shared >= 0 && Number.isFinite(resident + shared))) { // 309 digits read as Infinity
     throw new ProcParseError('statm', 'want 7 numbers', new TextDecoder().decode(buf.subarray(0, Math.min(end, 200))));
   }
   return { residentPages: resident, sharedPages: shared };

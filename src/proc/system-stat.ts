@@ -16,13 +16,17 @@ export function parseSystemStat(text: string): SystemCpu {
   let total = -1, idle = 0, cpuCount = 0, btime = 0;
   for (const line of text.split('\n')) {
     if (line.startsWith('cpu ')) {
-      const f = line.slice(4).trim().split(/\s+/).map(Number);
+      // Decimal digits only: Number() would also read "-5", "1e3", "0x1f" and give negative or made-up ticks.
+      const f = line.slice(4).trim().split(/\s+/).map((s) => (/^\d+$/.test(s) ? Number(s) : NaN));
       // user nice system idle iowait irq softirq steal [guest guest_nice]: guest is inside user.
-      if (f.length < 4 || f.some((n) => !Number.isFinite(n))) throw new ProcParseError('stat', 'bad cpu line', line);
+      if (f.length < 4 || f.some((n) => !Number.isSafeInteger(n))) throw new ProcParseError('stat', 'bad cpu line', line);
       total = f.slice(0, 8).reduce((a, b) => a + b, 0);
       idle = f[3]! + (f[4] ?? 0);
     } else if (/^cpu\d/.test(line)) cpuCount++;
-    else if (line.startsWith('btime ')) btime = Number(line.slice(6));
+    else if (line.startsWith('btime ')) {
+      btime = /^\d+$/.test(line.slice(6)) ? Number(line.slice(6)) : NaN; // Number("") is 0 and Number("x") NaN
+      if (!Number.isSafeInteger(btime)) throw new ProcParseError('stat', 'bad btime line', line);
+    }
   }
   if (total < 0) throw new ProcParseError('stat', 'no "cpu" line', text);
   return { totalTicks: ticks(total), idleTicks: ticks(idle), cpuCount, bootTimeSeconds: btime };

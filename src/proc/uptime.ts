@@ -3,7 +3,9 @@ import { ProcParseError } from './errors.ts';
 import { seconds, type Seconds } from '../units.ts';
 
 export function parseUptime(text: string): Seconds {
-  const up = Number(text.split(' ', 1)[0]);
-  if (!Number.isFinite(up) || up < 0) throw new ProcParseError('uptime', 'first field is not seconds', text);
+  // The kernel prints "%lu.%02lu": Number() alone read "" (an empty read) as 0 and also took "0x10", "1e3", "-0".
+  const m = /^(\d+(?:\.\d+)?)(?:\s|$)/.exec(text);
+  const up = m === null ? NaN : Number(m[1]);
+  if (!Number.isFinite(up)) throw new ProcParseError('uptime', 'first field is not seconds', text);
   return seconds(up);
 }
