@@ -42,6 +42,16 @@ for (const kind of STORE_KINDS) {
         [[first.id, 'r2', '2026-01-01T00:01:00.000Z', { complete: true }]]);
     });
 
+    test('put: a push received earlier than the stored row of its execution_id changes nothing (superseded)', async (t) => {
+      // Issue 7: an INSERT held by a stalled network reached PostgreSQL after the collector's retry and overwrote it.
+      const store = await openTestStore(t, await testStoreConfig(t, kind));
+      const retry = await store.put(run(A, { execution_id: 'e1', run_id: 'retry', payload: '{"complete":true}' }), at('2026-01-01T00:00:07.000Z'));
+      const late = await store.put(run(A, { execution_id: 'e1', run_id: 'held', payload: '{"complete":false}' }), at('2026-01-01T00:00:01.000Z'));
+      assert.deepEqual(late, { id: retry.id, replaced: true, superseded: true });
+      assert.deepEqual((await query(store, A)).map((r) => [r.id, r.run_id, r.received_at, r.payload]),
+        [[retry.id, 'retry', '2026-01-01T00:00:07.000Z', { complete: true }]]);
+    });
+
     test('put: the same execution_id in another scope is another row (scope B cannot overwrite A)', async (t) => {
       const store = await openTestStore(t, await testStoreConfig(t, kind));
       const a = await store.put(run(A, { execution_id: 'e1', payload: '{"who":"A"}' }), at('2026-01-01T00:00:00.000Z'));

@@ -51,6 +51,25 @@ describe('app', () => {
     assert.equal(charset.statusCode, 201, charset.body);
   });
 
+  // Issue 7: Node kept the first of two Authorization or Content-Type headers, and fastify decoded any charset and any
+  // bad byte as UTF-8 (U+FFFD): each of these used to be stored with a 201.
+  const strict: { name: string; headers?: Record<string, string | string[]>; body?: Buffer; status: number; error: string }[] = [
+    { name: 'a 0xFF byte in a string', body: Buffer.from('{"organization":"o\xff"}', 'latin1'), status: 400, error: 'body is not valid UTF-8' },
+    { name: 'charset=latin1', headers: { 'content-type': 'application/json; charset=latin1' }, status: 415, error: 'content-type: charset must be utf-8' },
+    { name: 'Content-Encoding: gzip', headers: { 'content-encoding': 'gzip' }, status: 415, error: 'content-encoding: not supported' },
+    { name: 'two Content-Type headers', headers: { 'content-type': ['application/json', 'text/plain'] }, status: 400, error: 'more than one content-type header' },
+  ];
+  for (const c of strict) {
+    test(`strict input: ${c.name} is a ${c.status}, and stores nothing`, async (t) => {
+      const { app, count } = testApp(t);
+      const scope = { organization: 'o', repository: 'o/r', workflow: 'w', job: 'j' };
+      const res = await app.inject({ method: 'POST', url: '/api/v1/metrics', payload: c.body ?? JSON.stringify({ ...scope, run_id: 'r', summary: {} }),
+        headers: { authorization: `Bearer ${pushToken(KEY, scope)}`, 'content-type': 'application/json', ...c.headers } });
+      assert.deepEqual([res.statusCode, JSON.parse(res.body)], [c.status, { error: c.error }]);
+      assert.equal(count(), 0);
+    });
+  }
+
   test('property: arbitrary push bodies get 201 only when valid, else a 4xx, never a 5xx; rows = 201s', async (t) => {
     const { app, count } = testApp(t);
     // A valid body, then up to three mutations: a field removed, replaced by any JSON value, or added.

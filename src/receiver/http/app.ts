@@ -6,6 +6,7 @@ import { installErrorHandler } from './error-handler.ts';
 import { ReceiverLogController } from './log-controller.ts';
 import { registerRoutes, ROUTES, type RouteDeps } from './routes.ts';
 import { formatSchemaError } from './schemas.ts';
+import { installStrictInput } from './strict-input.ts';
 
 /** Largest request body (bytes); above it, 413. A summary is ~5-50 KiB. */
 export const BODY_LIMIT_BYTES = 1 << 20;
@@ -39,6 +40,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
   app.removeContentTypeParser(['text/plain']); // only application/json is parsed; anything else is 415
+  installStrictInput(app); // one copy of each header that matters; UTF-8 JSON only
 
   installErrorHandler(app);
   // close() drops idle keep-alive sockets at its start; a response finishing later would leave its

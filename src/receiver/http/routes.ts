@@ -52,9 +52,10 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       if (!verifyPushToken(deps.hmacKey, scope, requireBearer(req))) throw new HttpError(401, 'invalid token');
       const bad = findUnstorable(b, 'body');
       if (bad !== undefined) throw new HttpError(400, bad);
-      const { id, replaced } = await deps.store.put(
+      const { id, replaced, superseded = false } = await deps.store.put(
         { ...scope, run_id: b.run_id, execution_id: b.execution_id, payload: JSON.stringify(b.summary) }, deps.now());
-      req.log.info({ ...scope, runId: b.run_id, executionId: b.execution_id, id, replaced }, 'run stored');
+      // superseded: a push of this execution received later is stored and was kept; this one changed nothing.
+      req.log.info({ ...scope, runId: b.run_id, executionId: b.execution_id, id, replaced, superseded }, 'run stored');
       return reply.code(replaced ? 200 : 201).send({ id, replaced });
     });
 

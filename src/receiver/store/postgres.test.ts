@@ -11,6 +11,7 @@ describe('postgres errors', () => {
     { name: 'statement timeout (57014)', err: { code: '57014', message: 'canceling statement' }, want: true },
     { name: 'pool connect timeout (no code)', err: new Error('timeout exceeded when trying to connect'), want: true },
     { name: 'connection ended mid-query (no code)', err: new Error('Connection terminated unexpectedly'), want: true },
+    { name: 'query timeout on a stalled connection (no code)', err: new Error('Query read timeout'), want: true },
     { name: 'syntax error (42601) is a bug, not an outage', err: { code: '42601', message: 'syntax error' }, want: false },
     { name: 'invalid text (22P05) is a bug, not an outage', err: { code: '22P05', message: 'unsupported Unicode escape' }, want: false },
     { name: 'a plain error', err: new Error('boom'), want: false },

@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../errors.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
-import { EXECUTION_KEY, selectRunsSql, UPSERT_SET } from './sql.ts';
+import { EXECUTION_KEY, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
 import type { PutResult, RunInput, RunQuery, Store, StoredRun } from './types.ts';
 
 export type PgStoreOptions = {
@@ -22,6 +22,13 @@ export type PgStoreOptions = {
 const MIGRATION_LOCK = 'rrc-receiver-migrations';
 /** Wait at most this long (ms) for a pooled connection or a statement; then the request gets 503. */
 const TIMEOUT_MS = 5_000;
+/**
+ * Client-side bound on one query (ms). statement_timeout is enforced by the server, so it cannot end a query
+ * whose connection stalls (packets dropped): without this the request hung until the socket's 10 s timeout
+ * cut it unanswered, and its pooled connection stayed stuck. pg then destroys the connection. A little longer
+ * than statement_timeout, so that a slow statement still ends as the server's 57014.
+ */
+const QUERY_TIMEOUT_MS = TIMEOUT_MS + 1_000;
 
 type Row = { id: string; organization: string; repository: string; workflow: string; job: string;
   run_id: string; received_at: Date; payload: unknown };
@@ -46,6 +53,7 @@ export class PgStore implements Store {
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: TIMEOUT_MS,
       statement_timeout: TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
       application_name: 'rrc-receiver',
       ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
@@ -68,13 +76,19 @@ export class PgStore implements Store {
     const { rows } = await this.#query<{ id: string; inserted: boolean }>(
       `INSERT INTO runs (organization, repository, workflow, job, run_id, execution_id, received_at, payload)
        VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::jsonb)
-       ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET}
+       ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET} ${UPSERT_WHERE}
        RETURNING id, (xmax = 0) AS inserted`,
       [run.organization, run.repository, run.workflow, run.job, run.run_id, run.execution_id ?? null,
         receivedAt.toISOString(), run.payload]);
     const row = rows[0];
-    if (row === undefined) throw new Error('upsert returned no row');
-    return { id: Number(row.id), replaced: !row.inserted };
+    if (row !== undefined) return { id: Number(row.id), replaced: !row.inserted };
+    // No row: the conflicting one was received later and kept (UPSERT_WHERE). A new statement sees it committed.
+    const kept = await this.#query<{ id: string }>(
+      'SELECT id FROM runs WHERE organization = $1 AND repository = $2 AND workflow = $3 AND job = $4 AND execution_id = $5',
+      [run.organization, run.repository, run.workflow, run.job, run.execution_id ?? null]);
+    const id = kept.rows[0]?.id;
+    if (id === undefined) throw new Error('upsert returned no row and none is stored');
+    return { id: Number(id), replaced: true, superseded: true };
   }
 
   async query(q: RunQuery): Promise<StoredRun[]> {
@@ -152,6 +166,7 @@ export function isUnavailable(err: unknown): boolean {
     }
     return false;
   }
-  // pg reports pool and connect timeouts, and a connection ended under a query, as plain errors.
-  return /timeout exceeded when trying to connect|Connection terminated|connection timeout/i.test(e.message ?? '');
+  // pg reports pool, connect and query timeouts, and a connection ended under a query, as plain errors.
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Query read timeout/i
+    .test(e.message ?? '');
 }

@@ -29,4 +29,9 @@ export function selectRunsSql(dialect: Dialect, q: RunQuery): { sql: string; par
 }
 
 export const UPSERT_SET = 'run_id = excluded.run_id, payload = excluded.payload, received_at = excluded.received_at';
+/**
+ * A push never replaces one received after it. An INSERT held by a stalled network reaches PostgreSQL after the
+ * receiver answered 503 and the collector's retry was stored: without this it overwrote the retry (issue 7).
+ */
+export const UPSERT_WHERE = 'WHERE runs.received_at <= excluded.received_at';
 export const EXECUTION_KEY = '(organization, repository, workflow, job, execution_id)';

@@ -4,13 +4,20 @@
 import { DatabaseSync } from 'node:sqlite';
 import { StoreUnavailableError } from '../errors.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
-import { EXECUTION_KEY, selectRunsSql, UPSERT_SET } from './sql.ts';
+import { EXECUTION_KEY, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
 import type { PutResult, RunInput, RunQuery, Store, StoredRun } from './types.ts';
 
-// busy_timeout first, so that even switching to WAL waits for another process instead of failing:
-// a held write lock makes us wait up to 5 s, then SQLITE_BUSY (→ 503).
+/** How long a write waits for another process's write lock (ms), then SQLITE_BUSY (→ 503). */
+const BUSY_TIMEOUT_MS = 5_000;
+/**
+ * How long writes wait (ms) once one has waited BUSY_TIMEOUT_MS in vain, until a write succeeds again. The
+ * wait blocks the event loop (node:sqlite is synchronous): at 5 s each, 4 pushes queued behind a held lock
+ * took 20 s to get their 503s and held every other request up as long (issue 7).
+ */
+const CONTENDED_BUSY_TIMEOUT_MS = 50;
+// busy_timeout first, so that even switching to WAL waits for another process instead of failing.
 // synchronous=FULL fsyncs the WAL on every commit: an acknowledged push survives power loss and kill -9.
-const PRAGMAS = 'PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;';
+const PRAGMAS = `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;`;
 
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
@@ -22,6 +29,8 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly #db: DatabaseSync;
   #closed = false;
+  /** A write gave up on the lock and none has succeeded since: writes wait CONTENDED_BUSY_TIMEOUT_MS only. */
+  #contended = false;
 
   /** Opens (creating if needed) the database file and applies pending migrations. `:memory:` works for tests. */
   constructor(path: string) {
@@ -36,17 +45,19 @@ export class SqliteStore implements Store {
   }
 
   async put(run: RunInput, receivedAt: Date): Promise<PutResult> {
-    return unavailableOnBusy(() => this.#transaction(() => {
+    return this.#write(() => this.#transaction(() => {
       // One connection and BEGIN IMMEDIATE: nothing can write between this look-up and the upsert.
       const existing = run.execution_id === undefined ? undefined : this.#db
         .prepare(`SELECT id FROM runs WHERE organization = ? AND repository = ? AND workflow = ? AND job = ?
           AND execution_id = ?`)
-        .get(run.organization, run.repository, run.workflow, run.job, run.execution_id);
+        .get(run.organization, run.repository, run.workflow, run.job, run.execution_id) as { id: number } | undefined;
       const row = this.#db
         .prepare(`INSERT INTO runs (organization, repository, workflow, job, run_id, execution_id, received_at, payload)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET} RETURNING id`)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET} ${UPSERT_WHERE} RETURNING id`)
         .get(run.organization, run.repository, run.workflow, run.job, run.run_id, run.execution_id ?? null,
-          receivedAt.toISOString(), run.payload) as { id: number };
+          receivedAt.toISOString(), run.payload) as { id: number } | undefined;
+      if (row === undefined && existing !== undefined) return { id: existing.id, replaced: true, superseded: true };
+      if (row === undefined) throw new Error('upsert returned no row');
       return { id: row.id, replaced: existing !== undefined };
     }));
   }
@@ -86,6 +97,23 @@ export class SqliteStore implements Store {
           .run(m.version, m.name, new Date().toISOString());
       });
     }
+  }
+
+  /** A write through unavailableOnBusy that waits the full busy timeout only while the lock is not known to be held. */
+  #write<T>(body: () => T): T {
+    try {
+      const result = unavailableOnBusy(body);
+      if (this.#contended) this.#setContended(false);
+      return result;
+    } catch (err) {
+      if (err instanceof StoreUnavailableError && !this.#contended) this.#setContended(true);
+      throw err;
+    }
+  }
+
+  #setContended(contended: boolean): void {
+    this.#contended = contended;
+    this.#db.exec(`PRAGMA busy_timeout = ${contended ? CONTENDED_BUSY_TIMEOUT_MS : BUSY_TIMEOUT_MS}`);
   }
 
   #transaction<T>(body: () => T): T {

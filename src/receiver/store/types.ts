@@ -31,6 +31,11 @@ export type PutResult = {
   readonly id: number;
   /** True when an earlier row with the same scope and execution_id was replaced (keeping its id). */
   readonly replaced: boolean;
+  /**
+   * True when that row was received later than this push, so it was kept and this push changed nothing (a write
+   * delayed in the network must not undo a newer one). `replaced` is then true as well. @default false
+   */
+  readonly superseded?: boolean;
 };
 
 /** Position of the last row of a page: the next page holds rows strictly older in (received_at, id). */
@@ -55,7 +60,10 @@ export type StoreKind = 'sqlite' | 'postgres';
 
 export interface Store {
   readonly kind: StoreKind;
-  /** Inserts, or replaces the row of the same scope and execution_id. Resolves once the write is durable. */
+  /**
+   * Inserts, or replaces the row of the same scope and execution_id unless that row was received later than
+   * `receivedAt`. Resolves once the write is durable.
+   */
   put(run: RunInput, receivedAt: Date): Promise<PutResult>;
   /** Newest first by (received_at, id). */
   query(q: RunQuery): Promise<StoredRun[]>;
