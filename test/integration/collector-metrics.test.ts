@@ -98,7 +98,8 @@ describe('collector metrics', () => {
   });
 
   test('the program: --metrics-addr serves while it samples, and a bad address is exit 2', async (t) => {
-    const c = startProgram('collector', ['--interval=100ms', '--metrics-addr=:0', '--log-format=json']);
+    // A 1 s interval: /healthz turns 503 after three intervals without a sample, and a loaded machine may be slow.
+    const c = startProgram('collector', ['--interval=1s', '--metrics-addr=:0', '--log-format=json']);
     t.after(() => c.child.kill('SIGKILL'));
     const url = await waitFor('the metrics url', () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(c.stderr)?.[1]);
     assert.equal((await fetch(`${url}/healthz`)).status, 200);

@@ -93,13 +93,16 @@ describe('collector run in a cgroup of its own', { skip: needsRoot }, () => {
 
   test('a daemon that leaves the process tree is still counted; the cgroup is removed although it outlives the command', async (t) => {
     const dir = outDir(t);
-    // The daemon double-forks away (its parent is gone at once) and burns while the command sleeps 1.5 s.
-    const daemon = `${NODE} -e "const end = Date.now() + 4000; while (Date.now() < end);"`;
-    const c = wrap(dir, [], ['sh', '-c', `(${daemon} &) ; sleep 1.5`]);
+    // The daemon double-forks away (its parent is gone at once), burns 1.2 s of wall time while the command sleeps
+    // 2 s, records its own CPU time, then lingers past the command's end.
+    const daemon = `${NODE} -e "const end = Date.now() + 1200; while (Date.now() < end); const u = process.cpuUsage(); ` +
+      `require('fs').writeFileSync('${dir}/daemon', String((u.user + u.system) / 1e6)); setTimeout(() => {}, 3000);"`;
+    const c = wrap(dir, [], ['sh', '-c', `(${daemon} &) ; sleep 2`]);
     assert.equal(await c.exited, 0, c.stderr);
     const job = summaryOf(dir).containers.find((x) => x.name === 'job')!;
-    t.diagnostic(`with the daemon: ${job.cpu_seconds} CPU-s over about 1.5 s`);
-    assert.ok(job.cpu_seconds! > 1.0, `the daemon was not counted: ${job.cpu_seconds} CPU-s`);
+    const truth = Number(readFileSync(`${dir}/daemon`, 'utf8'));
+    t.diagnostic(`with the daemon: ${job.cpu_seconds} CPU-s; the daemon's own ${truth}`);
+    assert.ok(job.cpu_seconds! >= truth * 0.95, `the daemon was not counted: ${job.cpu_seconds} CPU-s against its ${truth}`);
     assert.deepEqual(leftoverCgroups(), []);
   });
 });
