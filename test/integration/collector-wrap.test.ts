@@ -91,6 +91,12 @@ describe('collector run in a cgroup of its own', { skip: needsRoot }, () => {
     assert.deepEqual(leftoverCgroups(), []);
   });
 
+  test('a failing command: its exit code comes through and its cgroup is removed all the same', async (t) => {
+    const c = wrap(outDir(t), [], ['sh', '-c', 'exit 5']);
+    assert.equal(await c.exited, 5, c.stderr);
+    assert.deepEqual(leftoverCgroups(), []);
+  });
+
   test('a daemon that leaves the process tree is still counted; the cgroup is removed although it outlives the command', async (t) => {
     const dir = outDir(t);
     // The daemon double-forks away (its parent is gone at once), burns 1.2 s of wall time while the command sleeps
