@@ -87,6 +87,7 @@ export class Collector {
       clearTimeout(this.#timer);
       // A last interval shorter than a tenth of the interval is mostly noise in its rates: skip it.
       if (performance.now() - this.#lastSampleMono >= this.#config.intervalMs / 10) this.#sampleOnce();
+      this.#sampler.close();
     }
     return this.#acc.summarize(true);
   }

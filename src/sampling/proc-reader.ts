@@ -1,18 +1,90 @@
 // Reads /proc files into one reused buffer. Owned by the Sampler: one buffer serves every pid and interval.
 // Synchronous on purpose: /proc never waits on a disk, and open/read/close costs ~10 µs a process for three
 // files this way against ~200 µs through fs.promises (research/linux-accounting.md §7.1).
-import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 
 const GONE = new Set(['ENOENT', 'ESRCH']);
 /** ENOENT/ESRCH: the process exited between listing /proc and reading it. Anything else is a real error. */
 export const isGone = (err: unknown): boolean => GONE.has((err as NodeJS.ErrnoException).code ?? '');
 
+/** The files read every sample; their descriptors stay open between samples. */
+export type KeptFile = 'stat' | 'statm';
+
+type Kept = { stat: number; statm: number; seen: number };
+
 export class ProcReader {
   readonly root: string;
   #buf = Buffer.allocUnsafe(16 * 1024);
+  /**
+   * Open descriptors of each process's per-sample files, read again at offset 0 (pread): a third of the
+   * syscalls of open/read/close. Safe across pid reuse: a descriptor of a process that was reaped fails with
+   * ESRCH even when a new process has its pid (research §1.5), and is then dropped and reopened by path.
+   */
+  readonly #kept = new Map<number, Kept>();
+  readonly #maxKept: number;
+  #pass = 0;
 
-  constructor(root: string) {
+  /** `maxKeptProcesses`: how many processes' descriptors to keep (two each); beyond it, open/read/close. */
+  constructor(root: string, maxKeptProcesses = keptBudget()) {
     this.root = root;
+    this.#maxKept = maxKeptProcesses;
+  }
+
+  /** Starts a sample: descriptors of processes not read since the last call are closed at endPass(). */
+  beginPass(): void {
+    this.#pass++;
+  }
+
+  /** Closes the descriptors of processes that were not read in this pass (they exited or were left out). */
+  endPass(): void {
+    for (const [pid, k] of this.#kept) {
+      if (k.seen !== this.#pass) { closeKept(k); this.#kept.delete(pid); }
+    }
+  }
+
+  /** Closes every kept descriptor. */
+  close(): void {
+    for (const k of this.#kept.values()) closeKept(k);
+    this.#kept.clear();
+  }
+
+  /** Reads a per-sample file of `pid` into the buffer through a kept descriptor; -1 when the process is gone. */
+  readKept(pid: number, file: KeptFile, retry = true): number {
+    let k = this.#kept.get(pid);
+    if (k === undefined) {
+      if (this.#kept.size >= this.#maxKept) return this.read(`${pid}/${file}`);
+      k = { stat: -1, statm: -1, seen: this.#pass };
+      this.#kept.set(pid, k);
+    }
+    k.seen = this.#pass;
+    if (k[file] < 0) {
+      try {
+        k[file] = openSync(`${this.root}/${pid}/${file}`, 'r');
+      } catch (err) {
+        if (isGone(err) || (err as NodeJS.ErrnoException).code === 'EACCES') { this.#drop(pid, k); return -1; }
+        throw err;
+      }
+    }
+    try {
+      // These files are made whole at each read: one read at offset 0 returns all of it.
+      return readSync(k[file], this.#buf, 0, this.#buf.length, 0);
+    } catch (err) {
+      if (!isGone(err)) throw err;
+      this.#drop(pid, k);
+      // The process we held is gone; the pid may already be a new process's: open it afresh, once.
+      return retry ? this.readKept(pid, file, false) : -1;
+    }
+  }
+
+  /** The process at `pid` is not the one the descriptors were opened for (a reused pid): reopen next time. */
+  forget(pid: number): void {
+    const k = this.#kept.get(pid);
+    if (k !== undefined) this.#drop(pid, k);
+  }
+
+  #drop(pid: number, k: Kept): void {
+    closeKept(k);
+    this.#kept.delete(pid);
   }
 
   /** The bytes last read; valid until the next read. */
@@ -71,5 +143,23 @@ export class ProcReader {
     const bigger = Buffer.allocUnsafe(this.#buf.length * 2);
     this.#buf.copy(bigger);
     this.#buf = bigger;
+  }
+}
+
+function closeKept(k: Kept): void {
+  for (const fd of [k.stat, k.statm]) if (fd >= 0) try { closeSync(fd); } catch { /* already gone */ }
+}
+
+/**
+ * Processes whose descriptors may stay open: a quarter of the soft open-files limit, two descriptors each, so
+ * that the rest of the program (sockets, logs, cgroup files) always has room. 1024, the usual default, keeps 128.
+ */
+function keptBudget(): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    const soft = m === null || m[1] === 'unlimited' ? 1_048_576 : Number(m[1]);
+    return Math.max(0, Math.floor(soft / 8));
+  } catch {
+    return 128;
   }
 }

@@ -91,6 +91,11 @@ export class Sampler {
     this.#reader = new ProcReader(options.procPath);
   }
 
+  /** Closes the descriptors kept open between samples. */
+  close(): void {
+    this.#reader.close();
+  }
+
   /** Takes one sample. The first one sets baselines: its rates are zero and its elapsed time is 0. */
   sample(): Sample {
     const seq = ++this.#seq;
@@ -113,8 +118,9 @@ export class Sampler {
     const acc = new Map<string, ContainerAcc>();
     let vanished = 0, newProcesses = 0;
 
+    reader.beginPass();
     for (const pid of reader.listPids()) {
-      let n = reader.read(`${pid}/stat`);
+      let n = reader.readKept(pid, 'stat');
       if (n <= 0) { vanished++; continue; }
       let stat;
       try {
@@ -162,7 +168,7 @@ export class Sampler {
         this.#observe(st, this.#readArgv(pid));
         newProcesses++;
       }
-      n = reader.read(`${pid}/statm`);
+      n = reader.readKept(pid, 'statm');
       const rss = n > 0 ? parseStatm(reader.buffer, n).residentPages * this.#o.pageSize : 0;
       st.own = own; st.kids = kids; st.ppid = stat.ppid; st.seen = seq;
       st.kidDelta = kidDelta; st.reapedFrom = undefined;
@@ -176,6 +182,7 @@ export class Sampler {
         cpuCores: cores(first || elapsed <= 0 ? 0 : ownDelta / hz / elapsed), rssBytes: bytes(rss) });
     }
 
+    reader.endPass();
     for (const st of this.#procs.values()) if (st.seen !== seq) gone.push(st);
     for (const [pid, ig] of this.#ignored) if (ig.seen !== seq) this.#ignored.delete(pid);
     for (const st of gone) if (this.#procs.get(st.pid) === st) this.#procs.delete(st.pid);

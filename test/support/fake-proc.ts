@@ -1,6 +1,6 @@
 // Builds small /proc trees for sampler tests. Every file has the real kernel's format: the stat line is the
 // fixture's real line with the fields under test replaced, the node-wide files are copied from a real VM.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fixtureText } from './fixtures.ts';
 
@@ -27,16 +27,21 @@ export class FakeProc {
     this.#writeNodeFiles();
   }
 
-  /** Replaces the tree's processes with `processes`, and sets the uptime (seconds since boot). */
+  /**
+   * Replaces the tree's processes with `processes`, and sets the uptime (seconds since boot). Files are rewritten
+   * in place, as /proc's are regenerated at each read: a reader may keep them open between samples.
+   */
   set(processes: FakeProcess[], uptimeSeconds: number): void {
-    rmSync(this.root, { recursive: true, force: true });
-    mkdirSync(this.root);
+    const keep = new Set(processes.map((p) => String(p.pid)));
+    for (const name of readdirSync(this.root)) {
+      if (/^\d+$/.test(name) && !keep.has(name)) rmSync(`${this.root}/${name}`, { recursive: true, force: true });
+    }
     this.#writeNodeFiles();
     this.uptimeSeconds = uptimeSeconds;
     this.#writeUptime();
     for (const p of processes) {
       const dir = `${this.root}/${p.pid}`;
-      mkdirSync(dir);
+      mkdirSync(dir, { recursive: true });
       writeFileSync(`${dir}/stat`, statLine(p));
       writeFileSync(`${dir}/statm`, `5000 ${p.rssPages ?? 100} 10 1 0 200 0\n`);
       writeFileSync(`${dir}/cgroup`, `4:memory:${p.cgroup}\n0::${p.cgroup}\n`);

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { ProcReader } from './proc-reader.ts';
+import { parseStat } from '../proc/stat.ts';
+
+const openFds = () => readdirSync('/proc/self/fd').length;
+
+test('ProcReader: a kept descriptor reads the live process again and again, and says gone once it was reaped', async () => {
+  const reader = new ProcReader('/proc');
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  const pid = child.pid!;
+  reader.beginPass();
+  const n = reader.readKept(pid, 'stat');
+  assert.equal(parseStat(reader.buffer, n).pid, pid);
+  const fds = openFds();
+  reader.beginPass();
+  assert.ok(reader.readKept(pid, 'stat') > 0);
+  assert.equal(openFds(), fds, 'the second read opened a file');
+  child.kill('SIGKILL');
+  await once(child, 'exit'); // reaped: its /proc entry is gone
+  reader.beginPass();
+  assert.equal(reader.readKept(pid, 'stat'), -1);
+  reader.endPass();
+  reader.close();
+});
+
+test('ProcReader: descriptors of processes not read in a pass are closed at its end', () => {
+  const reader = new ProcReader('/proc');
+  const before = openFds();
+  reader.beginPass();
+  reader.readKept(process.pid, 'stat');
+  reader.readKept(process.pid, 'statm');
+  assert.equal(openFds(), before + 2);
+  reader.endPass();
+  reader.beginPass();
+  reader.endPass(); // our pid was not read in this pass
+  assert.equal(openFds(), before);
+});
+
+test('ProcReader: beyond its budget it reads by open/read/close, keeping nothing', () => {
+  const reader = new ProcReader('/proc', 0);
+  const before = openFds();
+  reader.beginPass();
+  assert.ok(reader.readKept(process.pid, 'stat') > 0);
+  assert.equal(openFds(), before);
+});
