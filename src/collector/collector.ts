@@ -123,7 +123,7 @@ export class Collector {
     try {
       const sample = this.#sampler.sample();
       this.#acc.add(sample);
-      this.#lastSampleMono = t0;
+      this.#lastSampleMono = performance.now(); // when it landed: a slow first sample is not a stale one
       this.#metrics?.observeSample((performance.now() - t0) / 1000, sample.processes.length,
         [...sample.containers.values()].map((c) => ({ name: this.#namer.mapped(c.key), cpuCores: c.cpuCores, memoryBytes: c.memoryBytes })));
       this.#log.debug({ processes: sample.processes.length, containers: sample.containers.size, vanished: sample.vanished,

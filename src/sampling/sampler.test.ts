@@ -1,4 +1,5 @@
 import { describe, test } from 'node:test';
+import { writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { Sampler, type ProcessScope } from './sampler.ts';
 import { ContainerNamer } from '../cgroup/naming.ts';
@@ -20,6 +21,12 @@ function setup(t: { after: (fn: () => void) => void }, map: Record<string, strin
   const step = (processes: FakeProcess[], vanished: number[] = []): Sample => {
     proc.set(processes, uptime);
     for (const pid of vanished) proc.addVanished(pid);
+    const s = sampler.sample();
+    mono += 1000; uptime += 1;
+    return s;
+  };
+  /** Samples the tree as the test left it. */
+  step.raw = (): Sample => {
     const s = sampler.sample();
     mono += 1000; uptime += 1;
     return s;
@@ -81,6 +88,18 @@ describe('Sampler', () => {
     assert.equal(s.vanished, 2);
     assert.deepEqual(s.processes.map((p) => p.pid), [10]);
     assert.equal(cpuOf(s, '/runner'), 0.01);
+  });
+
+  test('a process whose cgroup file reads empty (it exited mid-read) is skipped, not a failed sample', (t) => {
+    const { step, proc } = setup(t);
+    step([{ pid: 10, comm: 'node', ppid: 1, utime: 1, start: OLD, cgroup: '/runner' }]);
+    proc.set([{ pid: 10, comm: 'node', ppid: 1, utime: 2, start: OLD, cgroup: '/runner' },
+      { pid: 11, comm: 'sh', ppid: 10, utime: 0, start: 100_050, cgroup: '/runner' }], 1001);
+    writeFileSync(`${proc.root}/11/cgroup`, '');
+    writeFileSync(`${proc.root}/10/statm`, '');
+    const s = step.raw();
+    assert.equal(s.vanished, 1);
+    assert.deepEqual(s.processes.map((p) => [p.pid, p.rssBytes]), [[10, 0]]);
   });
 
   test('processes are grouped by cgroup, zombies hold no memory', (t) => {

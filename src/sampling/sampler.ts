@@ -71,6 +71,16 @@ type ProcState = {
 
 type ContainerAcc = { cpuTicks: number; memory: number; processes: number };
 
+/** Resident memory from statm; 0 for a file cut short by an exit (its CPU, read from stat, still counts). */
+function residentBytes(buf: Buffer, n: number, pageSize: number): number {
+  try {
+    return parseStatm(buf, n).residentPages * pageSize;
+  } catch (err) {
+    if (err instanceof ProcParseError) return 0;
+    throw err;
+  }
+}
+
 /** A subtraction not absorbed within this many samples was an auto-reaped child: nobody's cutime grew. */
 const MAX_CARRY_AGE = 3;
 
@@ -147,8 +157,15 @@ export class Sampler {
       } else {
         if (st !== undefined) gone.push(st); // the pid was reused: the old process is gone
         const cgroupText = reader.readText(`${pid}/cgroup`);
-        if (cgroupText === undefined) { vanished++; continue; }
-        const entries = parseCgroupFile(cgroupText);
+        let entries;
+        try {
+          if (cgroupText === undefined) throw new ProcParseError('cgroup', 'gone', '');
+          entries = parseCgroupFile(cgroupText);
+        } catch (err) {
+          // Gone between its stat and its cgroup (an exiting process reads empty): skipped, like one gone before.
+          if (err instanceof ProcParseError) { vanished++; reader.forget(pid); continue; }
+          throw err;
+        }
         const path = groupingPath(entries);
         const cgroupKey = containerIdentity(path).key;
         const scoped = this.#o.scope === undefined ? cgroupKey : this.#o.scope.classify(pid, stat.ppid, cgroupKey);
@@ -169,7 +186,7 @@ export class Sampler {
         newProcesses++;
       }
       n = reader.readKept(pid, 'statm');
-      const rss = n > 0 ? parseStatm(reader.buffer, n).residentPages * this.#o.pageSize : 0;
+      const rss = n > 0 ? residentBytes(reader.buffer, n, this.#o.pageSize) : 0;
       st.own = own; st.kids = kids; st.ppid = stat.ppid; st.seen = seq;
       st.kidDelta = kidDelta; st.reapedFrom = undefined;
       live.push(st);
