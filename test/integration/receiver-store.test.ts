@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, test } from 'node:test';
 import pg from 'pg';
+import { MIGRATIONS } from '../../src/receiver/store/migrations.ts';
 import { PgStore } from '../../src/receiver/store/postgres.ts';
 import { selectRunsSql } from '../../src/receiver/store/sql.ts';
 import { SqliteStore } from '../../src/receiver/store/sqlite.ts';
@@ -113,7 +114,7 @@ for (const kind of STORE_KINDS) {
       const versions = config.kind === 'sqlite'
         ? (() => { const db = new DatabaseSync(config.path); try { return db.prepare('SELECT version FROM schema_migrations').all(); } finally { db.close(); } })()
         : await adminQuery(`SELECT version FROM ${config.schema}.schema_migrations`);
-      assert.deepEqual(versions.map((r) => Number(r.version)), [1]);
+      assert.deepEqual(versions.map((r) => Number(r.version)), MIGRATIONS.map((m) => m.version));
     });
 
     test('ping and close: ping answers while open; close is idempotent; a closed store rejects', async (t) => {
@@ -146,7 +147,7 @@ describe('store (postgres) specifics', { skip: PG_SKIP, concurrency: true }, () 
     const stores = await Promise.all([PgStore.open({ url: PG_URL, schema }), PgStore.open({ url: PG_URL, schema })]);
     t.after(() => Promise.all(stores.map((s) => s.close())));
     const rows = await adminQuery<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations`);
-    assert.deepEqual(rows.map((r) => r.version), [1]);
+    assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
   });
 
   test('postgres: the page query reads the scope index in order: no Sort node, even for bare + full names', async (t) => {

@@ -3,6 +3,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installErrorHandler } from './error-handler.ts';
+import { registerOpenApi } from './openapi.ts';
 import { ReceiverLogController } from './log-controller.ts';
 import { registerRoutes, ROUTES, type RouteDeps } from './routes.ts';
 import { formatSchemaError } from './schemas.ts';
@@ -48,6 +49,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   let closing = false;
   app.addHook('preClose', async () => { closing = true; });
   app.addHook('onSend', async (_req, reply) => { if (closing) void reply.header('connection', 'close'); });
+  registerOpenApi(app); // before every route, so that it sees them all
   options.instrument?.(app);
   registerRoutes(app, options);
   return app;

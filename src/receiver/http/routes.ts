@@ -2,8 +2,10 @@
 // validates, authenticates, calls the store and shapes the response; status mapping is error-handler.ts.
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../errors.ts';
+import { encodeRunStats, runStats } from '../sizing/run-stats.ts';
 import type { Scope, Store } from '../store/types.ts';
 import { pushToken, verifyPushToken } from '../token.ts';
+import { registerApiRoutes } from './api-routes.ts';
 import { pushTokenPresent, readTokenGuard, requireBearer } from './auth.ts';
 import { encodeCursor, parseQueryOptions } from './query-options.ts';
 import {
@@ -53,7 +55,8 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       const bad = findUnstorable(b, 'body');
       if (bad !== undefined) throw new HttpError(400, bad);
       const { id, replaced, superseded = false } = await deps.store.put(
-        { ...scope, run_id: b.run_id, execution_id: b.execution_id, payload: JSON.stringify(b.summary) }, deps.now());
+        { ...scope, run_id: b.run_id, execution_id: b.execution_id, payload: JSON.stringify(b.summary),
+          stats: encodeRunStats(runStats(b.summary)) }, deps.now());
       // superseded: a push of this execution received later is stored and was kept; this one changed nothing.
       req.log.info({ ...scope, runId: b.run_id, executionId: b.execution_id, id, replaced, superseded }, 'run stored');
       return reply.code(replaced ? 200 : 201).send({ id, replaced });
@@ -89,4 +92,6 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       return reply.code(503).type('text/plain; charset=utf-8').send('store unavailable');
     }
   });
+
+  registerApiRoutes(app, deps); // sizing, history, jobs, runs and the dashboard (issue 9)
 }

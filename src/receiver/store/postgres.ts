@@ -5,8 +5,11 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../errors.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
+import { selectHistorySql, selectJobsSql } from './history-sql.ts';
 import { EXECUTION_KEY, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
-import type { PutResult, RunInput, RunQuery, Store, StoredRun } from './types.ts';
+import type {
+  HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunQuery, Store, StoredRun,
+} from './types.ts';
 
 export type PgStoreOptions = {
   /** `postgres://` or `postgresql://` URL; PG* environment variables fill what it leaves out (e.g. PGPASSWORD). */
@@ -74,12 +77,12 @@ export class PgStore implements Store {
     // xmax is 0 on a freshly inserted row version and the locking transaction's id on an updated one:
     // the documented-by-use way to tell the two apart in one atomic INSERT ... ON CONFLICT.
     const { rows } = await this.#query<{ id: string; inserted: boolean }>(
-      `INSERT INTO runs (organization, repository, workflow, job, run_id, execution_id, received_at, payload)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::jsonb)
+      `INSERT INTO runs (organization, repository, workflow, job, run_id, execution_id, received_at, payload, stats)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::jsonb, $9)
        ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET} ${UPSERT_WHERE}
        RETURNING id, (xmax = 0) AS inserted`,
       [run.organization, run.repository, run.workflow, run.job, run.run_id, run.execution_id ?? null,
-        receivedAt.toISOString(), run.payload]);
+        receivedAt.toISOString(), run.payload, run.stats ?? null]);
     const row = rows[0];
     if (row !== undefined) return { id: Number(row.id), replaced: !row.inserted };
     // No row: the conflicting one was received later and kept (UPSERT_WHERE). A new statement sees it committed.
@@ -97,6 +100,35 @@ export class PgStore implements Store {
     return rows.map((r) => ({ id: Number(r.id), organization: r.organization, repository: r.repository,
       workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at.toISOString(),
       payload: r.payload }));
+  }
+
+  async history(q: HistoryQuery): Promise<HistoryRow[]> {
+    const { sql, params } = selectHistorySql('postgres', q);
+    const { rows } = await this.#query<{ id: string; run_id: string; received_at: Date; stats: string | null; payload: unknown }>(sql, params);
+    return rows.map((r) => ({ id: Number(r.id), run_id: r.run_id, received_at: r.received_at.toISOString(), stats: r.stats,
+      ...(r.stats === null ? { payload: r.payload } : {}) }));
+  }
+
+  async saveStats(rows: readonly { id: number; received_at: string; stats: string }[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.#query(`UPDATE runs AS r SET stats = v.stats
+      FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS v(id, received_at, stats)
+      WHERE r.id = v.id AND r.received_at = v.received_at`,
+    [rows.map((r) => r.id), rows.map((r) => r.received_at), rows.map((r) => r.stats)]);
+  }
+
+  async listJobs(q: JobsQuery): Promise<JobRow[]> {
+    const { sql, params } = selectJobsSql('postgres', q);
+    const { rows } = await this.#query<Omit<JobRow, 'runs' | 'latest_received_at'> & { runs: string; latest_received_at: Date }>(sql, params);
+    return rows.map((r) => ({ ...r, runs: Number(r.runs), latest_received_at: r.latest_received_at.toISOString() }));
+  }
+
+  async getRun(id: number): Promise<StoredRun | undefined> {
+    const { rows } = await this.#query<Row>(`SELECT id, organization, repository, workflow, job, run_id, received_at, payload
+      FROM runs WHERE id = $1`, [id]);
+    const r = rows[0];
+    return r === undefined ? undefined : { id: Number(r.id), organization: r.organization, repository: r.repository,
+      workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at.toISOString(), payload: r.payload };
   }
 
   async countRuns(): Promise<number> {

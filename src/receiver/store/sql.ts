@@ -28,7 +28,7 @@ export function selectRunsSql(dialect: Dialect, q: RunQuery): { sql: string; par
   return { sql: `${parts.join(' UNION ALL ')} ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)}`, params };
 }
 
-export const UPSERT_SET = 'run_id = excluded.run_id, payload = excluded.payload, received_at = excluded.received_at';
+export const UPSERT_SET = 'run_id = excluded.run_id, payload = excluded.payload, received_at = excluded.received_at, stats = excluded.stats';
 /**
  * A push never replaces one received after it. An INSERT held by a stalled network reaches PostgreSQL after the
  * receiver answered 503 and the collector's retry was stored: without this it overwrote the retry (issue 7).

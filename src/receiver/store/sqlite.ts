@@ -4,8 +4,11 @@
 import { DatabaseSync } from 'node:sqlite';
 import { StoreUnavailableError } from '../errors.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
+import { selectHistorySql, selectJobsSql } from './history-sql.ts';
 import { EXECUTION_KEY, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
-import type { PutResult, RunInput, RunQuery, Store, StoredRun } from './types.ts';
+import type {
+  HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunQuery, Store, StoredRun,
+} from './types.ts';
 
 /** How long a write waits for another process's write lock (ms), then SQLITE_BUSY (→ 503). */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -52,10 +55,10 @@ export class SqliteStore implements Store {
           AND execution_id = ?`)
         .get(run.organization, run.repository, run.workflow, run.job, run.execution_id) as { id: number } | undefined;
       const row = this.#db
-        .prepare(`INSERT INTO runs (organization, repository, workflow, job, run_id, execution_id, received_at, payload)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET} ${UPSERT_WHERE} RETURNING id`)
+        .prepare(`INSERT INTO runs (organization, repository, workflow, job, run_id, execution_id, received_at, payload, stats)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET} ${UPSERT_WHERE} RETURNING id`)
         .get(run.organization, run.repository, run.workflow, run.job, run.run_id, run.execution_id ?? null,
-          receivedAt.toISOString(), run.payload) as { id: number } | undefined;
+          receivedAt.toISOString(), run.payload, run.stats ?? null) as { id: number } | undefined;
       if (row === undefined && existing !== undefined) return { id: existing.id, replaced: true, superseded: true };
       if (row === undefined) throw new Error('upsert returned no row');
       return { id: row.id, replaced: existing !== undefined };
@@ -68,6 +71,42 @@ export class SqliteStore implements Store {
     return rows.map((r) => ({ id: r.id, organization: r.organization, repository: r.repository,
       workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at,
       payload: JSON.parse(r.payload) as unknown }));
+  }
+
+  async history(q: HistoryQuery): Promise<HistoryRow[]> {
+    const { sql, params } = selectHistorySql('sqlite', q);
+    const rows = unavailableOnBusy(() => this.#db.prepare(sql).all(...params) as
+      { id: number; run_id: string; received_at: string; stats: string | null }[]);
+    // Rows stored before stats existed: their payloads, by id, a few hundred at a time.
+    const missing = rows.filter((r) => r.stats === null).map((r) => r.id);
+    const payloads = new Map<number, unknown>();
+    for (let i = 0; i < missing.length; i += 500) {
+      const ids = missing.slice(i, i + 500);
+      const found = unavailableOnBusy(() => this.#db.prepare(`SELECT id, payload FROM runs WHERE id IN (${ids.map(() => '?').join(', ')})`)
+        .all(...ids) as { id: number; payload: string }[]);
+      for (const f of found) payloads.set(f.id, JSON.parse(f.payload) as unknown);
+    }
+    return rows.map((r) => (r.stats === null ? { ...r, payload: payloads.get(r.id) } : r));
+  }
+
+  async saveStats(rows: readonly { id: number; received_at: string; stats: string }[]): Promise<void> {
+    if (rows.length === 0) return;
+    this.#write(() => this.#transaction(() => {
+      const update = this.#db.prepare('UPDATE runs SET stats = ? WHERE id = ? AND received_at = ?');
+      for (const r of rows) update.run(r.stats, r.id, r.received_at);
+    }));
+  }
+
+  async listJobs(q: JobsQuery): Promise<JobRow[]> {
+    const { sql, params } = selectJobsSql('sqlite', q);
+    return unavailableOnBusy(() => this.#db.prepare(sql).all(...params) as JobRow[]).map((r) => ({ ...r }));
+  }
+
+  async getRun(id: number): Promise<StoredRun | undefined> {
+    const r = unavailableOnBusy(() => this.#db.prepare(`SELECT id, organization, repository, workflow, job, run_id,
+      received_at, payload FROM runs WHERE id = ?`).get(id) as Row | undefined);
+    return r === undefined ? undefined : { id: r.id, organization: r.organization, repository: r.repository,
+      workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at, payload: JSON.parse(r.payload) as unknown };
   }
 
   async countRuns(): Promise<number> {

@@ -16,6 +16,8 @@ export type RunInput = Scope & {
   readonly execution_id?: string | undefined;
   /** The summary as JSON text (already checked: finite numbers, no NUL, well-formed UTF-16). */
   readonly payload: string;
+  /** The summary's sizing figures as JSON text (sizing/run-stats.ts); absent = derived when first read. */
+  readonly stats?: string | undefined;
 };
 
 /** One stored run, in the README's response shape. */
@@ -56,6 +58,33 @@ export type RunQuery = {
   readonly after?: Position | undefined;
 };
 
+/** A job's runs for sizing and the dashboard: newest first, at most `limit`. */
+export type HistoryQuery = Omit<RunQuery, 'since' | 'until' | 'after'>;
+
+/** One run in a job's history: its stats, or (when none are stored yet) its payload to derive them from. */
+export type HistoryRow = {
+  readonly id: number;
+  readonly run_id: string;
+  readonly received_at: string;
+  readonly stats: string | null;
+  /** Present only when `stats` is null. */
+  readonly payload?: unknown;
+};
+
+/** Position in the jobs list: the last job of a page. */
+export type JobKey = readonly [organization: string, repository: string, workflow: string, job: string];
+
+export type JobsQuery = {
+  /** A prefix of the stored repository, or of its name after the first `/`. */
+  readonly prefix?: string | undefined;
+  readonly organization?: string | undefined;
+  readonly limit: number;
+  readonly after?: JobKey | undefined;
+};
+
+/** One job that has runs, ordered by (organization, repository, workflow, job) in code-point order. */
+export type JobRow = Scope & { readonly runs: number; readonly latest_received_at: string };
+
 export type StoreKind = 'sqlite' | 'postgres';
 
 export interface Store {
@@ -67,6 +96,14 @@ export interface Store {
   put(run: RunInput, receivedAt: Date): Promise<PutResult>;
   /** Newest first by (received_at, id). */
   query(q: RunQuery): Promise<StoredRun[]>;
+  /** A job's newest runs with their stats (sizing, dashboard). */
+  history(q: HistoryQuery): Promise<HistoryRow[]>;
+  /** Stores stats derived from payloads; a row replaced since (another received_at) is left alone. */
+  saveStats(rows: readonly { readonly id: number; readonly received_at: string; readonly stats: string }[]): Promise<void>;
+  /** The jobs that have runs, with their run count and latest run, one page. */
+  listJobs(q: JobsQuery): Promise<JobRow[]>;
+  /** One run by id, or undefined. */
+  getRun(id: number): Promise<StoredRun | undefined>;
   /** How many runs are stored (for the receiver_runs_stored gauge; callers cache it). */
   countRuns(): Promise<number>;
   /** Resolves when the store answers a trivial query; rejects otherwise (for /healthz). */
