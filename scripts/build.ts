@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { buildDashboard } from './build-web.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 rmSync(`${root}dist`, { recursive: true, force: true });
@@ -25,3 +26,5 @@ for (const program of ['collector', 'receiver']) {
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
   console.log(`dist/${program}.js: ${(bytes / 1024).toFixed(0)} KiB with source map`);
 }
+// The dashboard's files, which dist/receiver.js serves from dist/web (src/receiver/dashboard/serve.ts).
+console.log(`dist/web: ${((await buildDashboard()) / 1024).toFixed(0)} KiB with source maps`);
