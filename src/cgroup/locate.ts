@@ -129,7 +129,8 @@ export function cgroupMountsAt(dir: string): CgroupMount[] {
   });
 }
 
-const UNREADABLE = new Set(['ENOENT', 'ENOTDIR', 'ESRCH', 'EACCES', 'EPERM', 'ENODEV']);
+// EINVAL: /proc/<pid>/mountinfo of a process whose mount namespace is being torn down (it is exiting).
+const UNREADABLE = new Set(['ENOENT', 'ENOTDIR', 'ESRCH', 'EACCES', 'EPERM', 'ENODEV', 'EINVAL']);
 /** Gone (process or cgroup removed: ENODEV on a deleted cgroup's open file) or not ours to read. */
 const unreadable = (err: unknown) => UNREADABLE.has((err as NodeJS.ErrnoException).code ?? '');
 

@@ -68,6 +68,7 @@ export class Collector {
         this.#log.debug({ key, cgroup }, 'container seen');
       },
       onNamed: (key, name, by) => this.#log.info({ container: name, cgroup: key, process: by }, 'container named by process map'),
+      onCounterError: (key, err) => this.#log.warn({ cgroup: key, err }, 'cannot locate the container\'s cgroup counters'),
       onConflict: (key, kept, ignored) =>
         this.#log.warn({ cgroup: key, kept, ignored }, 'two process map entries name one cgroup; keeping the first'),
     });

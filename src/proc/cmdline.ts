@@ -1,7 +1,7 @@
 // Parses /proc/<pid>/cmdline: NUL-separated arguments, empty for kernel threads and zombies.
 import { basename } from 'node:path';
 
-const decoder = new TextDecoder('utf-8', { fatal: false });
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }); // a BOM is part of the name, not a marker
 
 export function parseCmdline(buf: Uint8Array, end: number = buf.length): string[] {
   // A process that renames itself (setproctitle, Node's process.title) leaves its old argv area padded with

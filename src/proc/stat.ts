@@ -24,7 +24,7 @@ export type ProcStat = {
 };
 
 const OPEN_PAREN = 0x28, CLOSE_PAREN = 0x29, SPACE = 0x20, ZERO = 0x30, NINE = 0x39, MINUS = 0x2d;
-const decoder = new TextDecoder('utf-8', { fatal: false });
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true }); // a BOM is part of the name, not a marker
 
 /**
  * comm is cut at the LAST ')' because a name may contain ') ' (see fixture pid 7294, `a) b`). Fields

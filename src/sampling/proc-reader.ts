@@ -3,7 +3,8 @@
 // files this way against ~200 µs through fs.promises (research/linux-accounting.md §7.1).
 import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
 
-const GONE = new Set(['ENOENT', 'ESRCH']);
+// EINVAL: some files of a process that is exiting (its namespaces are being torn down).
+const GONE = new Set(['ENOENT', 'ESRCH', 'EINVAL']);
 /** ENOENT/ESRCH: the process exited between listing /proc and reading it. Anything else is a real error. */
 export const isGone = (err: unknown): boolean => GONE.has((err as NodeJS.ErrnoException).code ?? '');
 

@@ -27,6 +27,8 @@ export type SamplerOptions = {
   readonly onNewContainer?: (key: string, cgroupPath: string) => void;
   readonly onNamed?: (key: string, name: string, by: string) => void;
   readonly onConflict?: (key: string, kept: string, ignored: string) => void;
+  /** Locating a container's cgroup counters failed unexpectedly; the sample goes on without them. */
+  readonly onCounterError?: (key: string, err: unknown) => void;
   /** Reads containers' own cgroup counters, where they can be found; without it every figure is per process. */
   readonly counters?: ContainerCounters;
   /** Which processes to measure and as which container; without it, every process, by its cgroup. */
@@ -174,7 +176,12 @@ export class Sampler {
         const ownCounts = typeof scoped === 'string';
         const newKey = !this.#knownKeys.has(key);
         if (newKey) { this.#knownKeys.add(key); this.#o.onNewContainer?.(key, path); }
-        this.#o.counters?.observe(key, pid, entries, newKey && !first);
+        try {
+          this.#o.counters?.observe(key, pid, entries, newKey && !first);
+        } catch (err) {
+          // Not finding a container's counters costs accuracy, never the sample: its processes still count.
+          this.#o.onCounterError?.(key, err);
+        }
         // Born since the last sample: all of its CPU was used in this interval. Otherwise it is a baseline.
         const born = !first && stat.startTicks > this.#prevUptimeTicks;
         ownDelta = born ? own : 0;

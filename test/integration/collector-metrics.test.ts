@@ -102,7 +102,8 @@ describe('collector metrics', () => {
     const c = startProgram('collector', ['--interval=1s', '--metrics-addr=:0', '--log-format=json']);
     t.after(() => c.child.kill('SIGKILL'));
     const url = await waitFor('the metrics url', () => /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(c.stderr)?.[1]);
-    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    const health = await fetch(`${url}/healthz`);
+    assert.equal(health.status, 200, `${await health.text()}\n${c.stderr}`);
     assert.match(await (await fetch(`${url}/metrics`)).text(), /^process_cpu_seconds_total \d/m);
     c.child.kill('SIGTERM');
     assert.equal(await c.exited, 0);
