@@ -17,9 +17,14 @@ const wrap = (dir: string, flags: string[], command: string[]) =>
   startProgram('collector', ['run', '--interval=100ms', `--output=${dir}/summary.json`, '--log-format=json', ...flags, '--', ...command]);
 const summaryOf = (dir: string) => (JSON.parse(readFileSync(`${dir}/summary.json`, 'utf8')) as PushBody).summary;
 const leftoverCgroups = () => readdirSync(unifiedMount()).filter((n) => n.startsWith('rrc-run-'));
-/** Burns one core for `ms`, then writes its own CPU time (user+sys, seconds) to `file`. */
+/**
+ * Burns until it has used `ms` of CPU (not of wall time: a loaded machine must not shrink the measured amount, or a
+ * few ticks of rounding become a large share), then writes its own CPU time (user+sys, seconds) to `file`.
+ */
 const burner = (ms: number, file: string) => [NODE, '-e',
-  `const end = Date.now() + ${ms}; while (Date.now() < end); const u = process.cpuUsage(); require('fs').writeFileSync('${file}', String((u.user + u.system) / 1e6));`];
+  `const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+   for (let i = 0; cpu() < ${ms}; i++) for (let j = 0; j < 1e5; j++);
+   require('fs').writeFileSync('${file}', String(cpu() / 1000));`];
 
 describe('collector run', () => {
   for (const [name, command, want] of [
@@ -64,7 +69,7 @@ describe('collector run', () => {
 
   test('without a cgroup: a one-core burner read along the process tree is about one core', async (t) => {
     const dir = outDir(t);
-    const c = wrap(dir, ['--no-cgroup'], burner(2000, `${dir}/cpu`));
+    const c = wrap(dir, ['--no-cgroup'], burner(1500, `${dir}/cpu`));
     assert.equal(await c.exited, 0, c.stderr);
     const s = summaryOf(dir);
     const truth = Number(readFileSync(`${dir}/cpu`, 'utf8'));
@@ -78,7 +83,7 @@ describe('collector run', () => {
 describe('collector run in a cgroup of its own', { skip: needsRoot }, () => {
   test('a one-core burner reads about one core from the cgroup\'s counters; the cgroup is gone afterwards', async (t) => {
     const dir = outDir(t);
-    const c = wrap(dir, [], burner(2000, `${dir}/cpu`));
+    const c = wrap(dir, [], burner(1500, `${dir}/cpu`));
     assert.equal(await c.exited, 0, c.stderr);
     const s = summaryOf(dir);
     const truth = Number(readFileSync(`${dir}/cpu`, 'utf8'));
