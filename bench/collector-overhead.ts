@@ -1,0 +1,80 @@
+// Collector overhead while a job runs: CPU percent of one core and resident memory of the bundled collector
+// at --interval=2s with 500 idle processes, against procscan (C floor) at the same interval and an idle Node
+// process with a timer (the memory floor of any Node program). Run alone: node bench/collector-overhead.ts [--quick]
+import { benchArgs, anchorsDir, machineLine, NODE, requireBuild, scratchDir } from './lib/env.ts';
+import { Child, runCleanups } from './lib/children.ts';
+import { buildProcscan, procscan, type ProcscanResult } from './lib/baselines.ts';
+import { CollectorProcess, type CollectorMeasure } from './lib/collector.ts';
+import { IdleProcesses, memoryMiB, procCount } from './lib/procs.ts';
+import { median, spread } from './lib/stats.ts';
+import { printTable, verdict, type Table } from './lib/table.ts';
+
+const IDLE = 500;
+const INTERVAL_MS = 2000;
+
+export async function collectorOverhead(quick: boolean): Promise<Table[]> {
+  requireBuild();
+  const anchors = anchorsDir();
+  const scratch = scratchDir('overhead');
+  const bin = buildProcscan(anchors, scratch);
+  const idle = new IdleProcesses(scratch);
+  const reps = quick ? 1 : 3;
+  const samples = quick ? 4 : 20;
+  const col: CollectorMeasure[] = [], cPread: ProcscanResult[] = [], cOpen: ProcscanResult[] = [], nodeRss: number[] = [];
+  await idle.start(IDLE);
+  const n = procCount();
+  process.stderr.write(`collector-overhead: ${IDLE} idle (${n} in /proc), ${samples} samples ${INTERVAL_MS} ms apart, ${reps} rep(s)\n`);
+  try {
+    for (let rep = 0; rep < reps; rep++) {
+      // The collector, the C floors and an idle Node run side by side: each sleeps >99% of the time, and each
+      // is charged only its own CPU, so they barely disturb one another while the run takes a third of the time.
+      const c = new CollectorProcess(INTERVAL_MS);
+      const bare = new Child(NODE, ['-e', 'setInterval(() => {}, 1000)']);
+      try {
+        await c.untilSamples(2, 30_000);
+        const [m, pread, open] = await Promise.all([
+          c.measure(2, samples, INTERVAL_MS),
+          procscan(bin, { mode: 'pread', files: 'stat,statm', passes: samples, intervalMs: INTERVAL_MS }),
+          procscan(bin, { mode: 'open', files: 'stat,statm', passes: samples, intervalMs: INTERVAL_MS }),
+        ]);
+        col.push(m); cPread.push(pread); cOpen.push(open);
+        nodeRss.push(memoryMiB(bare.pid).rss);
+      } finally {
+        await Promise.all([c.stop(), bare.stop()]);
+      }
+    }
+  } finally {
+    await idle.stop();
+  }
+
+  const pct = col.map((m) => (100 * m.cpuSeconds) / m.wallSeconds);
+  const rss = col.map((m) => m.memory.rss), hwm = col.map((m) => m.memory.hwm);
+  const cpuOk = median(pct) < 0.5, memOk = median(hwm) < 50;
+  return [{
+    title: `Collector overhead: ${IDLE} idle processes (${n} in /proc), a sample every ${INTERVAL_MS / 1000} s`,
+    columns: ['program', '% of one core', 'ratio to C pread', 'VmRSS MiB', 'VmHWM MiB', 'sample ms (median)'],
+    rows: [
+      ['collector (dist/collector.js)', spread(pct, 3), `${(median(pct) / median(cPread.map((r) => r.cpuPercent))).toFixed(2)}x`,
+        spread(rss, 1), spread(hwm, 1), spread(col.map((m) => m.medianDurationMs), 2)],
+      ['C floor, pread stat,statm', spread(cPread.map((r) => r.cpuPercent), 3), '1.00x', '-', '-', '-'],
+      ['C floor, open stat,statm', spread(cOpen.map((r) => r.cpuPercent), 3),
+        `${(median(cOpen.map((r) => r.cpuPercent)) / median(cPread.map((r) => r.cpuPercent))).toFixed(2)}x`, '-', '-', '-'],
+      ['idle node -e "setInterval(...)"', '-', '-', spread(nodeRss, 1), '-', '-'],
+    ],
+    notes: [
+      `${machineLine()}; median (min..max) of ${reps} run(s) of ${samples} samples after 2 warm-up samples.`,
+      'CPU: utime+stime of the collector\'s /proc/<pid>/stat over the measured samples / wall time; ' +
+        'C floor: procscan `--files stat,statm --interval-ms 2000` over as many passes, side by side.',
+      `Target CPU < 0.5% of one core: ${verdict(cpuOk)} (${median(pct).toFixed(3)}%). ` +
+        `Target resident memory < 50 MB: ${verdict(memOk)} (peak ${median(hwm).toFixed(1)} MiB; an idle Node is ${median(nodeRss).toFixed(1)} MiB).`,
+    ],
+  }];
+}
+
+if (import.meta.main) {
+  try {
+    for (const t of await collectorOverhead(benchArgs().quick)) printTable(t);
+  } finally {
+    await runCleanups();
+  }
+}

@@ -1,0 +1,123 @@
+// Receiver query: p50/p99 of GET /api/v1/metrics/repo/{org}/{repo}/{workflow}/{job} for a job with 10,000 runs in a
+// store holding 1,000,000 runs, first page and a deep page (cursor at run 9,000), on SQLite and PostgreSQL. The
+// database is built with bulk SQL through the stores' schema (lib/bulk.ts), then served by dist/receiver.js.
+// Run alone: node bench/receiver-query.ts [--quick]
+import { statSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { encodeCursor } from '../src/receiver/http/query-options.ts';
+import { benchArgs, machineLine, requireBuild, scratchDir } from './lib/env.ts';
+import { runCleanups } from './lib/children.ts';
+import { bulkPostgres, bulkSqlite } from './lib/bulk.ts';
+import { load, type LoadResult } from './lib/load.ts';
+import { adminQuery, postgresAvailable, READ_TOKEN, startReceiver, tempDatabase } from './lib/receiver.ts';
+import { spread } from './lib/stats.ts';
+import { pushBody, SCOPE } from './lib/summary.ts';
+import { printTable, verdict, type Table } from './lib/table.ts';
+
+const JOB_RUNS = 10_000;
+const FILLER = JSON.stringify({ complete: true, start_time: '2026-01-01T00:00:00.000Z', end_time: '2026-01-01T00:10:00.000Z',
+  duration_seconds: 600, sample_count: 300, cpu_total_percent: { peak: 90, p99: 88, p95: 80, p75: 60, p50: 40, avg: 42 },
+  mem_used_bytes: { peak: 9e9, p99: 8.9e9, p95: 8.5e9, p75: 8e9, p50: 7e9, avg: 7.1e9 }, containers: [], top_cpu_processes: [] });
+
+/** The (received_at, id) of the job's `n`-th newest run (0-based), to build the deep page's cursor. */
+type Nth = (n: number) => Promise<{ receivedAt: string; id: number }>;
+
+export async function receiverQuery(quick: boolean): Promise<Table[]> {
+  requireBuild();
+  const scratch = scratchDir('query');
+  const total = quick ? 100_000 : 1_000_000;
+  const requests = quick ? 60 : 200;
+  const payload = JSON.stringify(pushBody({ seriesPoints: 0 }).summary);
+  const spec = { rows: total, every: total / JOB_RUNS, payload, filler: FILLER };
+  const pg = await postgresAvailable();
+  const stores: { name: string; db: string; build: () => Promise<void>; nth: Nth; size: () => Promise<number> }[] = [];
+  const sqlitePath = `${scratch}/query.db`;
+  stores.push({ name: 'SQLite', db: sqlitePath, build: () => bulkSqlite(sqlitePath, spec), size: async () => statSync(sqlitePath).size,
+    nth: async (n) => {
+      const db = new DatabaseSync(sqlitePath, { readOnly: true });
+      try {
+        const r = db.prepare(`SELECT received_at, id FROM runs WHERE organization = ? AND repository = ? AND workflow = ? AND job = ?
+          ORDER BY received_at DESC, id DESC LIMIT 1 OFFSET ?`).get(SCOPE.organization, SCOPE.repository, SCOPE.workflow, SCOPE.job, n) as
+          { received_at: string; id: number };
+        return { receivedAt: r.received_at, id: r.id };
+      } finally {
+        db.close();
+      }
+    } });
+  if (pg === true) {
+    const url = await tempDatabase('query');
+    const name = new URL(url).pathname.slice(1);
+    stores.push({ name: 'PostgreSQL 15', db: url, build: () => bulkPostgres(url, spec),
+      size: async () => Number(((await adminQuery(`SELECT pg_database_size('${name}') AS n`)).rows[0] as { n: string }).n),
+      nth: async (n) => {
+        const { default: pgm } = await import('pg');
+        const c = new pgm.Client({ connectionString: url });
+        await c.connect();
+        try {
+          const r = (await c.query(`SELECT received_at, id FROM runs WHERE organization = $1 AND repository = $2 AND workflow = $3 AND job = $4
+            ORDER BY received_at DESC, id DESC LIMIT 1 OFFSET $5`, [SCOPE.organization, SCOPE.repository, SCOPE.workflow, SCOPE.job, n]))
+            .rows[0] as { received_at: Date; id: string };
+          return { receivedAt: r.received_at.toISOString(), id: Number(r.id) };
+        } finally {
+          await c.end();
+        }
+      } });
+  }
+
+  const rows: string[][] = [];
+  const p99s: number[] = [];
+  for (const s of stores) {
+    const t0 = performance.now();
+    await s.build();
+    const buildS = (performance.now() - t0) / 1000;
+    const size = await s.size();
+    process.stderr.write(`receiver-query: ${s.name}: ${total} runs built in ${buildS.toFixed(0)} s, ${(size / 2 ** 20).toFixed(0)} MiB\n`);
+    const server = await startReceiver(s.db, `${scratch}/receiver.log`);
+    try {
+      const base = `${server.url}/api/v1/metrics/repo/${SCOPE.organization}/${encodeURIComponent(SCOPE.repository)}/${SCOPE.workflow}/${SCOPE.job}`;
+      const bare = `${server.url}/api/v1/metrics/repo/${SCOPE.organization}/${SCOPE.repository.split('/')[1]}/${SCOPE.workflow}/${SCOPE.job}`;
+      const deep = encodeCursor(await s.nth(9_000 - 1));
+      const cases: [string, string, number][] = [
+        ['first page, limit 100 (default)', base, requests],
+        [`deep page (runs 9,001-9,100), limit 100`, `${base}?cursor=${deep}`, requests],
+      ];
+      if (!quick) cases.push(['first page, limit 1000', `${base}?limit=1000`, 25], ['first page, bare repository name (2 names)', bare, requests]);
+      for (const [label, url, amount] of cases) {
+        const check = await fetch(url, { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+        const body = await check.text();
+        if (!check.ok) throw new Error(`${label}: HTTP ${check.status} ${body.slice(0, 200)}`);
+        const n = (JSON.parse(body) as unknown[]).length;
+        await load({ url, serverPid: server.child.pid, method: 'GET', connections: 1, amount: 10, headers: { authorization: `Bearer ${READ_TOKEN}` } });
+        const r: LoadResult = await load({ url, serverPid: server.child.pid, method: 'GET', connections: 1, amount,
+          headers: { authorization: `Bearer ${READ_TOKEN}` } });
+        if (label.includes('limit 100')) p99s.push(r.p99);
+        rows.push([s.name, label, `${n}`, String(amount), `${(body.length / 1024).toFixed(0)} KiB`, spread([r.p50], 2), spread([r.p99], 2),
+          r.reqPerSec.toFixed(0), r.serverCpuUs.toFixed(0), String(r.failed)]);
+      }
+    } finally {
+      await server.stop();
+    }
+  }
+  const ok = p99s.every((p) => p < 10);
+  return [{
+    title: `Receiver query: a job with ${JOB_RUNS.toLocaleString('en')} runs in a store of ${total.toLocaleString('en')} runs`,
+    columns: ['store', 'request', 'runs returned', 'requests', 'response', 'p50 ms', 'p99 ms', 'requests/s', 'server CPU µs/request', 'errors'],
+    rows,
+    notes: [
+      `${machineLine()}; sequential requests (1 connection, after 10 warm-up ones), autocannon, exact float latencies; server CPU from its /proc/<pid>/stat.`,
+      `Database: ${total.toLocaleString('en')} runs built with bulk SQL through the stores' schema (bench/lib/bulk.ts), one every 30 s; every ` +
+        `${spec.every}th is the queried job's with the full ${(payload.length / 1024).toFixed(1)} KiB summary, the rest are spread over ` +
+        `15,000 other jobs with a ${FILLER.length}-byte payload. PostgreSQL: VACUUM ANALYZE after the load; SQLite: as loaded.`,
+      `Target p99 < 10 ms for the first and the deep page (limit 100) on both stores: ${verdict(ok)}${quick ? ' (quick mode: 100,000 runs, not 1,000,000)' : ''}.`,
+      ...(pg === true ? [] : [`PostgreSQL rows skipped: ${pg}`]),
+    ],
+  }];
+}
+
+if (import.meta.main) {
+  try {
+    for (const t of await receiverQuery(benchArgs().quick)) printTable(t);
+  } finally {
+    await runCleanups();
+  }
+}
