@@ -75,6 +75,20 @@ CREATE INDEX runs_scope_stats ON runs (organization, repository, workflow, job, 
       postgres: 'ALTER TABLE runs ADD COLUMN stats text;',
     },
   },
+  {
+    version: 3,
+    name: 'runs scope statistics',
+    // The four scope columns are correlated (a job belongs to one workflow of one repository), so PostgreSQL
+    // multiplied their selectivities and planned a job's first page for 11 rows instead of 10,000: it scanned and
+    // sorted every run (377 ms at 100,000 runs). Extended statistics tell it; the same query then took 0.9 ms.
+    // SQLite's planner follows the index order here and needs nothing.
+    sql: {
+      sqlite: 'SELECT 1;',
+      postgres: `CREATE STATISTICS runs_scope_correlation (dependencies, ndistinct, mcv)
+  ON organization, repository, workflow, job FROM runs;
+ANALYZE runs;`,
+    },
+  },
 ];
 
 /** The migrations not yet in `applied`, in version order. */
