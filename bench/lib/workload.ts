@@ -4,18 +4,10 @@
 import { containerIdentity } from '../../src/cgroup/identity.ts';
 import type { ContainerSample, ProcessSample, Sample } from '../../src/sampling/sample.ts';
 import { bytes, cores, seconds } from '../../src/units.ts';
+import { prng } from '../../src/receiver/sizing/synthetic.ts';
 
-/** mulberry32: a small, fast, seeded PRNG; values in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The sizing backtest's seeded PRNG: one implementation for every synthetic history in the project.
+export { prng };
 
 const hex = (rand: () => number, n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
 
