@@ -1,5 +1,7 @@
 // The run summary as it goes over the wire: the reference collector's JSON shape, plus fields that
 // older readers ignore. Field names carry their units; every number is finite.
+import type { MeasurementSource } from '../sampling/sample.ts';
+
 
 /** Statistics of one series over the run. Percentiles use linear interpolation (see docs/statistics.md). */
 export type Stats = {
@@ -42,7 +44,7 @@ export type SeriesAxis = {
 };
 
 /** Where a container's figure came from: its cgroup's own counters, or the sum over its processes. */
-export type MeasurementSource = 'cgroup-v2' | 'cgroup-v1' | 'processes';
+export type { MeasurementSource };
 
 export type CpuThrottling = {
   /** CFS enforcement periods while the container ran, and how many of them throttled it. */
