@@ -1,5 +1,6 @@
 // The collector's configuration: flags and environment variables parsed and validated once, here, with
 // one-line errors naming the field. Past this module, code takes CollectorConfig, never process.env.
+import { UsageError } from '../usage-error.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDurationMs, formatDuration } from './duration.ts';
 import { parseCpuQuantity, parseMemoryQuantity, QuantityError } from '../cgroup/quantity.ts';
@@ -8,9 +9,7 @@ import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../obser
 import { millis, type Millis } from '../units.ts';
 import { parseListenAddress } from '../listen-address.ts';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export type RunScope = {
   readonly organization: string;

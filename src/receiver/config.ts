@@ -1,15 +1,12 @@
 // The receiver's command line: flags and environment in, a validated ReceiverConfig out.
 // Past this boundary nothing reads process.env or argv. A bad input is a UsageError (exit 2).
+import { UsageError } from '../usage-error.ts';
 import { parseArgs } from 'node:util';
 import { parseListenAddress, type ListenAddress } from '../listen-address.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/log.ts';
 import { storeConfigFromDb, type StoreConfig } from './store/config.ts';
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** Where to listen. `host` undefined = every interface (IPv6 and IPv4 where available). */
+export { UsageError };
 
 export type ReceiverConfig = {
   readonly listen: ListenAddress;
