@@ -123,7 +123,7 @@ describe('receiver with SQLite locked by another process', () => {
     await retryFailed(receiver.url, ledger);
     const after = checkLedger(ledger, await storedRows(store));
     assert.equal(after.rows, after.executions);
-    // Only the first write waits the whole busy_timeout; the others fail fast instead of blocking the event loop 5 s each.
+    // Only the first write waits the whole busy_timeout; the others fail fast instead of blocking the event loop 2 s each.
     const waits = ledger.attempts.filter((a) => is503(a.outcome)).map((a) => a.latencyMs).sort((x, y) => x - y);
     assert.ok(unavailable >= 40, `only ${unavailable} pushes got their 503 in the ${Math.round(lockedForMs)} ms the lock was held`);
     t.diagnostic(`${ledger.attempts.length} pushes: ${ledger.count(is2xx)} 2xx, ${ledger.count(is503)} 503 in the ` +

@@ -10,8 +10,12 @@ import type {
   HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunQuery, Store, StoredRun,
 } from './types.ts';
 
-/** How long a write waits for another process's write lock (ms), then SQLITE_BUSY (→ 503). */
-const BUSY_TIMEOUT_MS = 5_000;
+/**
+ * How long a write waits for another process's write lock (ms), then SQLITE_BUSY (→ 503). The wait blocks the event
+ * loop, so requests that arrived meanwhile age with it: at 5 s, a loaded CI machine pushed queued requests past the
+ * 10 s request timeout (408 instead of a 503 with Retry-After).
+ */
+const BUSY_TIMEOUT_MS = 2_000;
 /**
  * How long writes wait (ms) once one has waited BUSY_TIMEOUT_MS in vain, until a write succeeds again. The
  * wait blocks the event loop (node:sqlite is synchronous): at 5 s each, 4 pushes queued behind a held lock
