@@ -79,8 +79,8 @@ describe('/proc/<pid>/stat', () => {
     fc.assert(fc.property(statLine, fc.uint8Array({ maxLength: 40 }), ({ pid, comm, state, fields }, garbage) => {
       const line = Buffer.from(`${pid} (${comm}) ${state} ${fields.join(' ')}\n`);
       const f = (n: number) => fields[n - 4];
-      const want = { pid, comm, state, ppid: f(4), utime: f(14), stime: f(15), cutime: f(16), cstime: f(17), numThreads: f(20),
-        startTicks: f(22), rssPages: f(24) };
+      const want = { pid, comm, state, ppid: f(4), minflt: f(10), majflt: f(12), utime: f(14), stime: f(15), cutime: f(16),
+        cstime: f(17), numThreads: f(20), startTicks: f(22), vsize: f(23), rssPages: f(24) };
       assert.deepEqual({ ...parseStat(line) }, want);
       assert.deepEqual({ ...parseStat(Buffer.concat([line, garbage]), line.length) }, want);
     }), RUNS);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseStat } from './stat.ts';
+import { newStatFields, parseStat, parseStatFields, sameComm } from './stat.ts';
 import { fixtureBytes } from '../../test/support/fixtures.ts';
 
 const tree = 'proc/host-hybrid';
@@ -26,6 +26,30 @@ for (const c of cases) {
 test('parseStat: reads stime and cstime from fields 15 and 17', () => {
   const s = parseStat(fixtureBytes(`${tree}/7618/stat`));
   assert.deepEqual([s.utime, s.stime, s.cutime, s.cstime, s.numThreads], [12, 6, 13, 15, 1]);
+});
+
+test('parseStat: reads minflt, majflt (fields 10, 12) and vsize (23), not their children\'s (11, 13)', () => {
+  const s = parseStat(fixtureBytes(`${tree}/7618/stat`));
+  assert.deepEqual([s.minflt, s.majflt, s.vsize], [2855, 1, 16961536]);
+});
+
+test('parseStatFields: fills a reused record and leaves comm as a byte range', () => {
+  const out = newStatFields();
+  const first = Buffer.from('7 (sh) S 1 7 7 0 -1 0 11 0 2 0 1 2 3 4 20 0 1 0 99 4096 5 0 0\n');
+  const again = Buffer.from('8 (a) b) R 7 8 8 0 -1 0 12 0 3 0 5 6 7 8 20 0 3 0 100 8192 6 0 0\n');
+  assert.equal(parseStatFields(first, first.length, out), out);
+  parseStatFields(again, again.length, out);
+  assert.deepEqual({ ...out }, { pid: 8, ppid: 7, minflt: 12, majflt: 3, utime: 5, stime: 6, cutime: 7, cstime: 8, numThreads: 3,
+    startTicks: 100, vsize: 8192, rssPages: 6, commStart: 3, commEnd: 7, state: 'R'.charCodeAt(0) });
+  assert.ok(sameComm(again, out.commStart, out.commEnd, Buffer.from('a) b')));
+  assert.ok(!sameComm(again, out.commStart, out.commEnd, Buffer.from('a) c')));
+  assert.ok(!sameComm(again, out.commStart, out.commEnd, Buffer.from('a)')));
+});
+
+test('parseStat: a negative rss (counters settling) reads 0; a negative utime is an error', () => {
+  assert.equal(parseStat(Buffer.from('7 (sh) S 1 7 7 0 -1 0 0 0 0 0 1 2 3 4 20 0 1 0 99 0 -1 0 0\n')).rssPages, 0);
+  assert.throws(() => parseStat(Buffer.from('7 (sh) S 1 7 7 0 -1 0 0 0 0 0 -1 2 3 4 20 0 1 0 99 0 5 0 0\n')),
+    { name: 'ProcParseError', message: /^stat: field 14 is not a number/ });
 });
 
 test('parseStat: a name built to spoof fields cannot shift them', () => {
