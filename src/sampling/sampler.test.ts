@@ -10,13 +10,15 @@ import type { Sample } from './sample.ts';
 const HZ = 100;
 
 /** A sampler over a fake tree with a clock that advances exactly one second per sample. */
-function setup(t: { after: (fn: () => void) => void }, map: Record<string, string> = {}, countExitedChildren = true, scope?: ProcessScope) {
+function setup(t: { after: (fn: () => void) => void }, map: Record<string, string> = {}, countExitedChildren = true, scope?: ProcessScope,
+  memoryRefreshSamples?: number) {
   const proc = new FakeProc();
   t.after(() => proc.cleanup());
   let mono = 0;
   const namer = new ContainerNamer(new Map(Object.entries(map)));
   const sampler = new Sampler({ procPath: proc.root, clockTicks: ticksPerSecond(HZ), pageSize: 4096, namer, countExitedChildren, scope,
-    clock: { monotonic: () => mono, wall: () => 1_700_000_000_000 + mono } });
+    clock: { monotonic: () => mono, wall: () => 1_700_000_000_000 + mono },
+    ...(memoryRefreshSamples === undefined ? {} : { memoryRefreshSamples }) });
   let uptime = 1000;
   const step = (processes: FakeProcess[], vanished: number[] = []): Sample => {
     proc.set(processes, uptime);
@@ -229,5 +231,66 @@ describe('Sampler: a scope (the wrap mode without a cgroup: one command\'s proce
     step([collectorP(0), { pid: 50, comm: 'make', ppid: 40, utime: 60, start: 100_000, cgroup: '/x' }]);
     // make used 25 more ticks and exited; the collector reaped it: its cutime is make's whole life, 85.
     assert.equal(cpuOf(step([collectorP(85)]), 'job'), 0.25);
+  });
+});
+
+describe('Sampler: statm is read again only when stat shows the memory may have changed', () => {
+  // statm's resident pages (statmPages) differ from stat's approximate rss (rssPages) here, so each figure shows
+  // which file it came from, and whether statm was read again.
+  const base: FakeProcess = { pid: 10, comm: 'node', ppid: 1, utime: 50, start: OLD, cgroup: '/runner', rssPages: 90, statmPages: 100,
+    minflt: 1000, majflt: 2, vsize: 50_000_000 };
+  const rssOf = (s: Sample) => s.processes[0]!.rssBytes / 4096;
+  const moved: [string, Partial<FakeProcess>][] = [
+    ['it ran (utime)', { utime: 51 }], ['it ran (stime)', { stime: 1 }], ['a minor fault', { minflt: 1001 }],
+    ['a major fault', { majflt: 3 }], ['its mappings changed (vsize)', { vsize: 50_004_096 }],
+    ['the approximate rss moved', { rssPages: 91 }],
+  ];
+  for (const [why, change] of moved) {
+    test(`re-read when ${why}`, (t) => {
+      const { step } = setup(t, {}, true, undefined, 1000);
+      assert.equal(rssOf(step([base])), 100); // the first sample reads statm
+      const s = step([{ ...base, ...change, statmPages: 120 }]);
+      assert.equal(rssOf(s), 120);
+      assert.equal(s.containers.get('/runner')!.memoryBytes, 120 * 4096);
+    });
+  }
+
+  test('not re-read while stat is unchanged: the last statm figure stands, in the process and its container', (t) => {
+    const { step } = setup(t, {}, true, undefined, 1000);
+    step([base]);
+    for (let i = 0; i < 5; i++) {
+      const s = step([{ ...base, statmPages: 120 }]); // statm moved, nothing in stat did (see MEMORY_REFRESH)
+      assert.equal(rssOf(s), 100);
+      assert.equal(s.containers.get('/runner')!.memoryBytes, 100 * 4096);
+    }
+    assert.equal(rssOf(step([{ ...base, statmPages: 120, minflt: 1001 }])), 120);
+  });
+
+  test('an unchanged process is re-read on its refresh turn, once every memoryRefreshSamples samples', (t) => {
+    // Sample n refreshes pid 10 when (n + 10) % 3 === 0: samples 2, 5, 8.
+    const { step } = setup(t, {}, true, undefined, 3);
+    step([base]); // sample 1: first sight
+    assert.equal(rssOf(step([base])), 100); // 2: refresh turn, nothing changed
+    assert.equal(rssOf(step([{ ...base, statmPages: 120 }])), 100); // 3
+    assert.equal(rssOf(step([{ ...base, statmPages: 120 }])), 100); // 4
+    assert.equal(rssOf(step([{ ...base, statmPages: 120 }])), 120); // 5: its turn
+  });
+
+  test('memoryRefreshSamples 1 reads statm at every sample', (t) => {
+    const { step } = setup(t, {}, true, undefined, 1);
+    step([base]);
+    assert.equal(rssOf(step([{ ...base, statmPages: 120 }])), 120);
+    assert.equal(rssOf(step([{ ...base, statmPages: 80 }])), 80);
+  });
+
+  test('a new process at a reused pid has its statm read, whatever its stat holds', (t) => {
+    const { step } = setup(t, {}, true, undefined, 1000);
+    step([base]);
+    assert.equal(rssOf(step([{ ...base, start: OLD + 1, statmPages: 7 }])), 7);
+  });
+
+  test('memoryRefreshSamples below 1 is refused', () => {
+    assert.throws(() => new Sampler({ procPath: '/nonexistent', clockTicks: ticksPerSecond(HZ), pageSize: 4096,
+      namer: new ContainerNamer(new Map()), countExitedChildren: true, memoryRefreshSamples: 0 }), { name: 'RangeError', message: /memoryRefreshSamples: 0/ });
   });
 });

@@ -7,6 +7,10 @@ import { fixtureText } from './fixtures.ts';
 export type FakeProcess = {
   pid: number; comm: string; ppid: number; utime: number; stime?: number; cutime?: number; cstime?: number;
   start: number; rssPages?: number; cgroup: string; cmdline?: string[]; state?: string;
+  /** statm's exact resident pages where they differ from stat's approximate rss (rssPages). */
+  statmPages?: number;
+  /** stat fields 10, 12 and 23; the fixture line's values when not given. */
+  minflt?: number; majflt?: number; vsize?: number;
 };
 
 const REAL = fixtureText('proc/host-hybrid/7618/stat').trim().split(' ');
@@ -16,6 +20,9 @@ export function statLine(p: FakeProcess): string {
   const set = (field: number, v: number | string) => { f[field - 3] = String(v); };
   set(3, p.state ?? 'S'); set(4, p.ppid); set(14, p.utime); set(15, p.stime ?? 0); set(16, p.cutime ?? 0);
   set(17, p.cstime ?? 0); set(22, p.start); set(24, p.rssPages ?? 100);
+  if (p.minflt !== undefined) set(10, p.minflt);
+  if (p.majflt !== undefined) set(12, p.majflt);
+  if (p.vsize !== undefined) set(23, p.vsize);
   return `${p.pid} (${p.comm}) ${f.join(' ')}\n`;
 }
 
@@ -43,7 +50,7 @@ export class FakeProc {
       const dir = `${this.root}/${p.pid}`;
       mkdirSync(dir, { recursive: true });
       writeFileSync(`${dir}/stat`, statLine(p));
-      writeFileSync(`${dir}/statm`, `5000 ${p.rssPages ?? 100} 10 1 0 200 0\n`);
+      writeFileSync(`${dir}/statm`, `5000 ${p.statmPages ?? p.rssPages ?? 100} 10 1 0 200 0\n`);
       writeFileSync(`${dir}/cgroup`, `4:memory:${p.cgroup}\n0::${p.cgroup}\n`);
       writeFileSync(`${dir}/cmdline`, p.cmdline ? `${p.cmdline.join('\0')}\0` : '');
     }
