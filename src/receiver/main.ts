@@ -1,15 +1,22 @@
 // The receiver's command line entry (bin/receiver): parse flags, start, stop on SIGTERM/SIGINT.
 // Everything else lives in server.ts so that tests can start a receiver in-process.
 import { createLogger } from '../observability/log.ts';
-import { HELP, parseReceiverConfig, UsageError, type ReceiverConfig } from './config.ts';
+import { isUsageError, SUBCOMMANDS } from './cli/args.ts';
+import { HELP, parseReceiverConfig, type ReceiverConfig } from './config.ts';
 
 process.title = 'receiver'; // `ps` shows the program, not Node 24's "MainThread"
+// `receiver export|import|backup ...` moves or copies runs and exits (cli/); anything else starts the server.
+const subcommand = SUBCOMMANDS.find((c) => c === process.argv[2]);
+if (subcommand !== undefined) {
+  const { runSubcommand } = await import('./cli/commands.ts');
+  process.exit(await runSubcommand(subcommand, process.argv.slice(3)));
+}
 let config: ReceiverConfig | 'help';
 try {
   config = parseReceiverConfig(process.argv.slice(2), process.env);
 } catch (err) {
   // parseArgs throws TypeError with code ERR_PARSE_ARGS_* for unknown or malformed flags.
-  if (!(err instanceof UsageError) && !(err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) throw err;
+  if (!isUsageError(err)) throw err;
   const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, ''); // keep Node's first sentence
   process.stderr.write(`receiver: ${message}\nTry 'receiver --help'.\n`);
   process.exit(2);
