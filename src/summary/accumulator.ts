@@ -1,12 +1,12 @@
-// Accumulates samples over a run and turns them into the run summary. Keeps every interval's value per
-// series (exact percentiles) and, per process, only what the top lists need; finished processes are pruned
-// to the best candidates so a fork-heavy job does not grow memory without bound.
+// Accumulates samples over a run and turns them into the run summary, in memory that does not grow with the run:
+// per series a distribution of the values at the printed precision and the downsampled chart (series.ts); per
+// process only what the top lists need, finished processes pruned to the best candidates.
 import type { Sample } from '../sampling/sample.ts';
 import { containerIdentity } from '../cgroup/identity.ts';
 import type { Bytes, Cores } from '../units.ts';
 import { Series } from './series.ts';
-import { computeStats, roundTo } from './stats.ts';
-import { downsample, perPoint } from './downsample.ts';
+import { roundTo } from './stats.ts';
+import { BYTES, containerSlot, mergeSlots, slotPresent, type Slot } from './slots.ts';
 import type { CollectionInfo, ContainerSummary, MeasurementSource, ProcessSummary, RunSummary, Stats } from './types.ts';
 
 export type ContainerLimits = { readonly cpu?: Cores; readonly memory?: Bytes };
@@ -28,7 +28,7 @@ export type SummaryOptions = {
 };
 
 type ContainerTrack = {
-  readonly key: string; readonly cgroup: string; readonly cpu: Series; readonly memory: Series; readonly rss: Series;
+  readonly key: string; readonly cgroup: string;
   processes: number;
   /** Sum of cores x interval length: exact CPU-seconds even when the last interval is short. */
   cpuSeconds: number;
@@ -44,11 +44,17 @@ type ProcessTrack = {
 
 // Series points are rounded one step coarser than the statistics: they are for charts, and size matters there.
 const cores4 = roundTo(4), cores3 = roundTo(3), percent2 = roundTo(2), wholeBytes = Math.round;
+// Percentiles are counted at the printed precision, exact while a series has few enough distinct values (slots.ts):
+// node CPU has at most 10,001 (0.00..100.00%), so it stays exact.
+const PERCENT = { scale: 100, exactLimit: 10_001, relativeError: 0.001 };
 
 export class Accumulator {
   readonly #o: SummaryOptions;
-  readonly #system = { cpu: new Series(), mem: new Series() };
+  readonly #system: { readonly cpu: Series; readonly mem: Series };
   readonly #containers = new Map<string, ContainerTrack>();
+  /** The series of each container as the summary reports it: cgroups mapped to one name share one slot. */
+  readonly #slotOfKey = new Map<string, Slot>();
+  readonly #slotOfName = new Map<string, Slot>();
   readonly #live = new Map<number, ProcessTrack>();
   #finished: ProcessTrack[] = [];
   #intervals = 0;
@@ -61,6 +67,8 @@ export class Accumulator {
 
   constructor(options: SummaryOptions) {
     this.#o = options;
+    const points = options.seriesPoints ?? 0;
+    this.#system = { cpu: new Series(PERCENT, points), mem: new Series(BYTES, points) };
   }
 
   /** Intervals measured so far: the number of values in every statistic. */
@@ -71,11 +79,11 @@ export class Accumulator {
   /** A container's cgroup was first seen; `cgroup` is the path it was identified by. */
   addContainer(key: string, cgroup: string): void {
     if (this.#containers.has(key)) return;
-    const track: ContainerTrack = { key, cgroup, cpu: new Series(), memory: new Series(), rss: new Series(), processes: 0, cpuSeconds: 0,
+    const track: ContainerTrack = { key, cgroup, processes: 0, cpuSeconds: 0,
       cpuSources: new Map(), memorySources: new Map(), periods: 0, throttledPeriods: 0, throttledSeconds: 0, throttleKnown: false,
       oomKills: undefined, memoryPeak: undefined, cgroupLimits: {} };
-    for (const s of [track.cpu, track.memory, track.rss]) s.padTo(this.#intervals);
     this.#containers.set(key, track);
+    this.#slotOfKey.set(key, containerSlot(key, this.#o.seriesPoints ?? 0, this.#intervals));
   }
 
   add(sample: Sample): void {
@@ -91,30 +99,59 @@ export class Accumulator {
     const i = this.#intervals;
     this.#system.cpu.push(sample.cpuTotalPercent ?? 0);
     this.#system.mem.push(sample.memUsedBytes);
+    for (const c of sample.containers.keys()) if (!this.#containers.has(c)) this.addContainer(c, c);
+    this.#resolveNames();
+    // Cgroups that share a name are summed per interval before their sum is counted.
     for (const c of sample.containers.values()) {
-      if (!this.#containers.has(c.key)) this.addContainer(c.key, c.key);
       const t = this.#containers.get(c.key)!;
-      for (const s of [t.cpu, t.memory, t.rss]) s.padTo(i);
-      t.cpu.push(c.cpuCores); t.memory.push(c.memoryBytes); t.rss.push(c.rssBytes);
+      slotPresent(this.#slotOfKey.get(c.key)!, i, c.cpuCores, c.memoryBytes, c.rssBytes);
       t.cpuSeconds += c.cpuCores * sample.elapsed;
       count(t.cpuSources, c.cpuSource); count(t.memorySources, c.memorySource);
       trackCounters(t, c);
     }
+    for (const slot of this.#slots()) {
+      const here = slot.now.interval === i;
+      slot.cpu.push(here ? slot.now.cpu : NaN); slot.memory.push(here ? slot.now.memory : NaN); slot.rss.push(here ? slot.now.rss : NaN);
+    }
     this.#intervals = i + 1;
-    for (const t of this.#containers.values()) for (const s of [t.cpu, t.memory, t.rss]) s.padTo(i + 1);
+  }
+
+  /** Every slot once: several cgroups may share one. */
+  #slots(): Set<Slot> {
+    return new Set(this.#slotOfKey.values());
+  }
+
+  /**
+   * A cgroup the process map named since the last sample joins the slot of that name. Its values still in the
+   * series' ring are added interval by interval; values already counted can be added exactly only if the two never
+   * had values in the same interval (a restarted container). Otherwise it keeps its own slot, and so its own entry
+   * under its cgroup's name, rather than report sums that were never measured.
+   */
+  #resolveNames(): void {
+    for (const [key, slot] of this.#slotOfKey) {
+      if (slot.name !== undefined || slot.refused) continue;
+      const name = this.#o.mappedName(key);
+      if (name === undefined) continue;
+      const into = this.#slotOfName.get(name);
+      if (into === undefined) { slot.name = name; this.#slotOfName.set(name, slot); }
+      else if (mergeSlots(into, slot)) for (const k of slot.keys) this.#slotOfKey.set(k, into);
+      else slot.refused = true;
+    }
   }
 
   /** The summary of the run so far; `complete` false for a checkpoint taken while the job runs. */
   summarize(complete = true): RunSummary {
     const start = this.#startMs ?? Date.now(), end = this.#endMs ?? start;
     const processes = [...this.#finished, ...this.#live.values()];
-    const per = perPoint(this.#intervals, this.#o.seriesPoints ?? 0);
-    const withSeries = (this.#o.seriesPoints ?? 0) > 0 && this.#intervals > 0;
-    const containers = this.#containerSummaries(withSeries ? per : undefined);
+    const points = this.#o.seriesPoints ?? 0;
+    const withSeries = points > 0 && this.#intervals > 0;
+    const cpuPoints = this.#system.cpu.points(points, percent2);
+    const names = this.#slotNames();
+    const containers = this.#containerSummaries(names, withSeries ? points : 0);
     const top = this.#o.top;
-    const nameOf = this.#namesByKey();
+    const nameOf = (key: string) => names.get(this.#slotOfKey.get(key)!);
     const toSummary = (p: ProcessTrack): ProcessSummary => ({
-      pid: p.pid, name: p.comm, cmdline: p.cmdline, container: nameOf.get(p.key) ?? p.key,
+      pid: p.pid, name: p.comm, cmdline: p.cmdline, container: (this.#slotOfKey.has(p.key) ? nameOf(p.key) : undefined) ?? p.key,
       peak_cpu_percent: percent2(p.peakCpu * 100),
       avg_cpu_percent: percent2(p.intervals === 0 ? 0 : (p.cpuSum / p.intervals) * 100),
       peak_mem_bytes: p.peakMem,
@@ -125,17 +162,18 @@ export class Accumulator {
       end_time: new Date(end).toISOString(),
       duration_seconds: roundTo(3)((end - start) / 1000),
       sample_count: this.#intervals,
-      cpu_total_percent: computeStats(this.#system.cpu.values(), percent2),
-      mem_used_bytes: computeStats(this.#system.mem.values(), wholeBytes),
+      cpu_total_percent: this.#system.cpu.stats(percent2),
+      mem_used_bytes: this.#system.mem.stats(wholeBytes),
       mem_total_bytes: this.#memTotal,
       containers,
       top_cpu_processes: byCpu(processes).slice(0, top).map(toSummary),
       top_mem_processes: byMemory(processes).slice(0, top).map(toSummary),
       collection: { ...this.#o.collection, processes_vanished: this.#vanished, processes_seen: this.#seen },
-      ...(withSeries ? { series: {
-        per_point: per, point_seconds: roundTo(3)(per * this.#o.collection.interval_seconds), points: Math.ceil(this.#intervals / per),
-        cpu_total_percent: downsample(this.#system.cpu.values(), per, percent2),
-        mem_used_bytes: downsample(this.#system.mem.values(), per, wholeBytes),
+      ...(withSeries && cpuPoints !== undefined ? { series: {
+        per_point: cpuPoints.perPoint, point_seconds: roundTo(3)(cpuPoints.perPoint * this.#o.collection.interval_seconds),
+        points: cpuPoints.points.max.length,
+        cpu_total_percent: cpuPoints.points,
+        mem_used_bytes: this.#system.mem.points(points, wholeBytes)!.points,
       } } : {}),
     };
   }
@@ -169,37 +207,31 @@ export class Accumulator {
     }
   }
 
-  #namesByKey(): Map<string, string> {
-    const names = new Map<string, string>();
-    const taken = new Set<string>();
-    for (const key of this.#containers.keys()) {
-      const mapped = this.#o.mappedName(key);
-      if (mapped !== undefined) { names.set(key, mapped); taken.add(mapped); }
-    }
-    for (const t of this.#containers.values()) {
-      if (names.has(t.key)) continue;
-      const identity = containerIdentity(t.cgroup);
+  /** The name each slot is reported under: its mapped name, else its first cgroup's, made unique. */
+  #slotNames(): Map<Slot, string> {
+    const names = new Map<Slot, string>();
+    const slots = this.#slots();
+    for (const slot of slots) if (slot.name !== undefined) names.set(slot, slot.name);
+    const taken = new Set(names.values());
+    for (const slot of slots) {
+      if (names.has(slot)) continue;
+      const identity = containerIdentity(this.#containers.get(slot.keys[0]!)!.cgroup);
       const base = identity.key === '/' && this.#o.ownKey !== undefined && this.#o.ownKey !== '/' ? 'root' : identity.displayName;
       let name = base;
       for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
-      names.set(t.key, name);
+      names.set(slot, name);
       taken.add(name);
     }
     return names;
   }
 
-  #containerSummaries(per: number | undefined): ContainerSummary[] {
-    const names = this.#namesByKey();
-    const groups = new Map<string, ContainerTrack[]>();
-    for (const t of this.#containers.values()) {
-      const name = names.get(t.key)!;
-      groups.set(name, [...(groups.get(name) ?? []), t]);
-    }
+  #containerSummaries(names: ReadonlyMap<Slot, string>, points: number): ContainerSummary[] {
     const out: (ContainerSummary & { mapped: boolean })[] = [];
-    for (const [name, tracks] of groups) {
-      const cpuValues = Series.sum(tracks.map((t) => t.cpu)).values(), memoryValues = Series.sum(tracks.map((t) => t.memory)).values();
-      const cpu = computeStats(cpuValues, cores4);
-      const memory = computeStats(memoryValues, wholeBytes);
+    for (const [slot, name] of names) {
+      const tracks = slot.keys.map((k) => this.#containers.get(k)!);
+      const cpu = slot.cpu.stats(cores4);
+      const memory = slot.memory.stats(wholeBytes);
+      const cpuPoints = points > 0 ? slot.cpu.points(points, cores3) : undefined, memoryPoints = points > 0 ? slot.memory.points(points, wholeBytes) : undefined;
       // Configured limits win; else the cgroup's own (cpu.max, memory.max, ...), where readable.
       const limits = mergeLimits(this.#o.limits.get(name), tracks.map((t) => t.cgroupLimits));
       out.push({
@@ -207,9 +239,9 @@ export class Accumulator {
         cpu_seconds: roundTo(3)(tracks.reduce((n, t) => n + t.cpuSeconds, 0)), memory_bytes: memory,
         process_count: tracks.reduce((n, t) => n + t.processes, 0),
         ...(limits === undefined ? {} : { limits: limitsJson(limits), fraction_of_limit: fractions(cpu, memory, limits) }),
-        ...(per === undefined ? {} : { series: { cpu_cores: downsample(cpuValues, per, cores3), memory_bytes: downsample(memoryValues, per, wholeBytes) } }),
-        ...countersJson(tracks),
-        mapped: this.#o.mappedName(tracks[0]!.key) !== undefined,
+        ...(cpuPoints === undefined || memoryPoints === undefined ? {} : { series: { cpu_cores: cpuPoints.points, memory_bytes: memoryPoints.points } }),
+        ...countersJson(tracks, () => slot.rss.stats(wholeBytes)),
+        mapped: slot.name !== undefined,
       });
     }
     // Named containers first, then the busiest.
@@ -239,12 +271,11 @@ function mainSource(tracks: readonly ContainerTrack[], which: 'cpuSources' | 'me
   return [...total].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
 
-function countersJson(tracks: readonly ContainerTrack[]) {
+function countersJson(tracks: readonly ContainerTrack[], rssStats: () => Stats) {
   const cpuSource = mainSource(tracks, 'cpuSources'), memorySource = mainSource(tracks, 'memorySources');
   const oom = tracks.some((t) => t.oomKills !== undefined) ? tracks.reduce((n, t) => n + (t.oomKills ?? 0), 0) : undefined;
   const peaks = tracks.flatMap((t) => (t.memoryPeak === undefined ? [] : [t.memoryPeak]));
   const throttled = tracks.filter((t) => t.throttleKnown);
-  const rss = Series.sum(tracks.map((t) => t.rss)).values();
   return {
     ...(cpuSource === undefined ? {} : { cpu_source: cpuSource }),
     ...(memorySource === undefined ? {} : { memory_source: memorySource }),
@@ -255,7 +286,7 @@ function countersJson(tracks: readonly ContainerTrack[]) {
       throttled_seconds: roundTo(3)(throttled.reduce((n, t) => n + t.throttledSeconds, 0)) } }),
     ...(peaks.length === 0 ? {} : { memory_peak_bytes: peaks.reduce((a, b) => a + b, 0) }),
     // Beside a cgroup's memory, the processes' resident sum: the difference is page cache, tmpfs, kernel memory.
-    ...(memorySource !== undefined && memorySource !== 'processes' ? { rss_bytes: computeStats(rss, wholeBytes) } : {}),
+    ...(memorySource !== undefined && memorySource !== 'processes' ? { rss_bytes: rssStats() } : {}),
   };
 }
 

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeStats, percentile, roundTo } from './stats.ts';
-import { Series } from './series.ts';
 
 const range = (from: number, to: number) => Float64Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -40,17 +39,3 @@ test('computeStats: an empty series is all zeros', () =>
 test('computeStats: rounding applies to every field', () =>
   assert.deepEqual(computeStats(Float64Array.from([1 / 3, 2 / 3]), roundTo(2)),
     { peak: 0.67, p99: 0.66, p95: 0.65, p75: 0.58, p50: 0.5, avg: 0.5 }));
-
-test('Series: grows past its capacity and keeps every value', () => {
-  const s = new Series(2);
-  for (let i = 0; i < 1000; i++) s.push(i);
-  assert.equal(s.length, 1000);
-  assert.equal(s.values()[999], 999);
-});
-
-test('Series.sum: adds aligned series, padding the shorter with zeros', () => {
-  const a = new Series(), b = new Series();
-  [1, 2, 3].forEach((v) => a.push(v));
-  [10, 20].forEach((v) => b.push(v));
-  assert.deepEqual([...Series.sum([a, b]).values()], [11, 22, 3]);
-});

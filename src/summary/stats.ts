@@ -1,4 +1,5 @@
-// Run statistics of one series: peak, average and percentiles. Exact: every value is kept (see series.ts).
+// Run statistics of one series: peak, average and percentiles, from every value. The accumulator counts values in
+// bounded memory instead (distribution.ts); these are the definition it is tested against.
 import type { Stats } from './types.ts';
 
 /**
@@ -7,12 +8,16 @@ import type { Stats } from './types.ts';
  * (h - floor h)(x[floor h + 1] - x[floor h]). p50 of [1, 2, 3, 4] is 2.5; p95 of 1..100 is 95.05.
  */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
-  const n = sorted.length;
+  return percentileOfRanks(sorted.length, p, (rank) => sorted[rank]!);
+}
+
+/** The same over `n` values known by rank: `at(r)` is the r-th smallest (0-based); a counted distribution's. */
+export function percentileOfRanks(n: number, p: number, at: (rank: number) => number): number {
   if (n === 0) return 0;
   const h = (n - 1) * p;
   const lo = Math.floor(h);
-  const below = sorted[lo]!;
-  return lo + 1 < n ? below + (h - lo) * (sorted[lo + 1]! - below) : below;
+  const below = at(lo);
+  return lo + 1 < n ? below + (h - lo) * (at(lo + 1) - below) : below;
 }
 
 /** Statistics of the values; all zeros for an empty series (a run shorter than one interval). */
