@@ -7,7 +7,7 @@ import { registerDefaultMetrics } from './default-metrics.ts';
 
 export const INGEST_RESULTS = ['stored', 'replaced', 'unauthorized', 'invalid', 'error'] as const;
 export type IngestResult = (typeof INGEST_RESULTS)[number];
-export const STORE_OPERATIONS = ['put', 'query', 'ping', 'count'] as const;
+export const STORE_OPERATIONS = ['put', 'query', 'ping', 'count', 'prune'] as const;
 export type StoreOperation = (typeof STORE_OPERATIONS)[number];
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 /** Requests that matched no route share one label value. */
@@ -35,6 +35,9 @@ export function createReceiverMetrics(version: string, countRuns: () => Promise<
   const tokens = new Counter({ name: 'receiver_tokens_issued_total', help: 'Push tokens minted.', registers });
   const store = new Histogram({ name: 'receiver_store_duration_seconds', help: 'Store operation duration by operation.',
     labelNames: ['operation'] as const, buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers });
+  const pruned = new Counter({ name: 'receiver_runs_pruned_total', help: 'Runs deleted by retention (--retention).', registers });
+  const lastPass = new Gauge({ name: 'receiver_retention_last_pass_timestamp_seconds',
+    help: 'When the last retention pass finished, in Unix seconds; 0 = none yet (or no --retention).', registers });
   let cached: { at: number; n: number } | undefined;
   new Gauge({ name: 'receiver_runs_stored', help: `Runs in the store (counted at most every ${countCacheMs / 1000} s).`, registers,
     async collect() {
@@ -60,6 +63,9 @@ export function createReceiverMetrics(version: string, countRuns: () => Promise<
         if (route === routes.token && code === 200) tokens.inc();
       });
     },
+    /** Hooks for the retention pass (maintenance/retention.ts); arrows, handed on on their own. */
+    pruned: (deleted: number): void => pruned.inc(deleted),
+    retentionPass: (at: Date): void => lastPass.set(at.getTime() / 1000),
     /** An arrow, not a method: it is handed on to timedStore on its own. */
     timeStore: <T>(operation: StoreOperation, run: () => Promise<T>): Promise<T> => {
       const end = store.startTimer({ operation });

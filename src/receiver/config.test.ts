@@ -29,6 +29,7 @@ describe('config', () => {
     assert.deepEqual(parseReceiverConfig([], SECRETS), {
       listen: { host: undefined, port: 8080 }, store: { kind: 'sqlite', path: 'metrics.db' },
       readToken: 'env-read', hmacKey: 'env-key', logLevel: 'info', logFormat: 'json', metrics: { enabled: true, token: undefined },
+      retentionMs: undefined,
     });
   });
 
@@ -52,6 +53,19 @@ describe('config', () => {
     assert.equal((parseReceiverConfig(['--db', 'postgres://x/y'], SECRETS) as { store: { kind: string } }).store.kind, 'postgres');
   });
 
+  const retentions = [
+    { text: '30d', ms: 30 * 86_400_000 },
+    { text: '720h', ms: 720 * 3_600_000 },
+    { text: '1h30m', ms: 90 * 60_000 },
+    { text: '1d', ms: 86_400_000 },
+  ];
+  for (const c of retentions) {
+    test(`parseReceiverConfig: --retention ${c.text} keeps runs ${c.ms} ms`, () => {
+      const config = parseReceiverConfig(['--retention', c.text], SECRETS);
+      assert.equal(config !== 'help' && config.retentionMs, c.ms);
+    });
+  }
+
   test('parseReceiverConfig: --help and -h ask for help', () => {
     assert.equal(parseReceiverConfig(['--help'], {}), 'help');
     assert.equal(parseReceiverConfig(['-h'], {}), 'help');
@@ -66,6 +80,10 @@ describe('config', () => {
     { name: 'empty db', args: ['--db', ''], env: SECRETS, message: '--db: empty' },
     { name: 'log level', args: ['--log-level', 'loud'], env: SECRETS, message: '--log-level: "loud" is not one of debug, info, warn, error' },
     { name: 'log format', args: ['--log-format', 'xml'], env: SECRETS, message: '--log-format: "xml" is not one of json, text' },
+    { name: 'retention without unit', args: ['--retention', '30'], env: SECRETS, message: '--retention: "30" is not a duration such as 30d or 720h' },
+    { name: 'retention of 0 days', args: ['--retention', '0d'], env: SECRETS, message: '--retention: "0d" is not a duration such as 30d or 720h' },
+    { name: 'negative retention', args: ['--retention=-1h'], env: SECRETS, message: '--retention: "-1h" is not a duration such as 30d or 720h' },
+    { name: 'fractional days', args: ['--retention', '1.5d'], env: SECRETS, message: '--retention: "1.5d" is not a duration such as 30d or 720h' },
   ];
   for (const c of bad) {
     test(`parseReceiverConfig: ${c.name} is a UsageError naming the flag, never the secret`, () => {

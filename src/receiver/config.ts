@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { parseListenAddress, type ListenAddress } from '../listen-address.ts';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/log.ts';
 import { storeConfigFromDb, type StoreConfig } from './store/config.ts';
+import { parseRetentionMs } from './maintenance/retention.ts';
 
 export { UsageError };
 
@@ -19,11 +20,19 @@ export type ReceiverConfig = {
   readonly logFormat: LogFormat;
   /** Serve /metrics on the main port; with a token, scrapes need `Authorization: Bearer <token>`. */
   readonly metrics: { readonly enabled: boolean; readonly token?: string | undefined };
+  /** Runs received longer ago than this (ms) are deleted by a background pass; undefined = keep everything. */
+  readonly retentionMs: number | undefined;
 };
 
 export const HELP = `Usage: receiver [flags]
+       receiver export|import|backup [flags]   (receiver COMMAND --help for each)
 
 Stores run summaries pushed by collectors and answers queries (see docs/receiver.md).
+
+Commands:
+  export                write stored runs as NDJSON (all, or one organisation/repository/workflow/job, a time range)
+  import                load such NDJSON into a store, idempotently, keeping each run's received_at
+  backup                copy a live SQLite store to a new file, consistently
 
 Flags:
   --addr HOST:PORT      listen address; ":PORT" = all interfaces, port 0 = any free port (default ":8080")
@@ -34,6 +43,8 @@ Flags:
   --log-format FORMAT   json or text (default "json")
   --metrics-token TOKEN bearer token that GET /metrics requires (else RECEIVER_METRICS_TOKEN; default: none)
   --no-metrics          do not serve GET /metrics
+  --retention DURATION  delete runs received longer ago than this: days ("30d") or a Go duration ("720h")
+                        (default: keep everything)
   -h, --help            show this help
 
 Environment:
@@ -60,6 +71,7 @@ export function parseReceiverConfig(argv: readonly string[], env: NodeJS.Process
       'log-format': { type: 'string', default: 'json' },
       'metrics-token': { type: 'string' },
       metrics: { type: 'boolean', default: true },
+      retention: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -72,6 +84,8 @@ export function parseReceiverConfig(argv: readonly string[], env: NodeJS.Process
   if (logLevel === undefined) throw bad('--log-level', v['log-level'], `one of ${LOG_LEVELS.join(', ')}`);
   const logFormat = LOG_FORMATS.find((f) => f === v['log-format']);
   if (logFormat === undefined) throw bad('--log-format', v['log-format'], `one of ${LOG_FORMATS.join(', ')}`);
+  const retentionMs = v.retention === undefined ? undefined : parseRetentionMs(v.retention);
+  if (v.retention !== undefined && retentionMs === undefined) throw bad('--retention', v.retention, 'a duration such as 30d or 720h');
   return {
     listen,
     store: storeConfigFromDb(v.db),
@@ -80,6 +94,7 @@ export function parseReceiverConfig(argv: readonly string[], env: NodeJS.Process
     logLevel,
     logFormat,
     metrics: { enabled: v.metrics, token: optionalSecret(v['metrics-token'], env.RECEIVER_METRICS_TOKEN, '--metrics-token', 'RECEIVER_METRICS_TOKEN') },
+    retentionMs,
   };
 }
 
