@@ -4,8 +4,6 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createHeldLogger, createLogger } from '../observability/log.ts';
 import { runWrapped } from './wrap.ts';
-import { createCollectorMetrics } from '../observability/collector-metrics.ts';
-import { startMetricsServer } from '../observability/metrics-server.ts';
 import type { PushBody, RunSummary } from '../summary/types.ts';
 import { VERSION } from '../version.ts';
 import { Collector } from './collector.ts';
@@ -34,7 +32,7 @@ async function main(argv: string[]): Promise<number | undefined> {
   }
   const log = createLogger(config.logLevel, config.logFormat, 'collector');
   if (parsed.kind === 'flush') return flush(config, log);
-  run(config, log);
+  await run(config, log);
   return undefined; // runs until a signal
 }
 
@@ -47,10 +45,13 @@ async function flush(config: CollectorConfig, log: Logger): Promise<number> {
   return left === 0 ? 0 : 1;
 }
 
-function run(config: CollectorConfig, log: Logger): void {
+async function run(config: CollectorConfig, log: Logger): Promise<void> {
   const { clockTicks, pageSize } = machineConstants(log);
   const executionId = randomUUID();
-  const metrics = config.metricsAddr === undefined ? undefined : createCollectorMetrics(VERSION);
+  // prom-client (and the server) only with --metrics-addr: loading it costs ~20 MiB of the 50 MB budget.
+  const observability = config.metricsAddr === undefined ? undefined : await Promise.all([
+    import('../observability/collector-metrics.ts'), import('../observability/metrics-server.ts')]);
+  const metrics = observability?.[0].createCollectorMetrics(VERSION);
   metrics?.setLimits(config.limits);
   const collector = new Collector(config, { clockTicks, pageSize, log, metrics });
   const delivery = config.pushEndpoint === undefined ? undefined : new Delivery({ endpoint: config.pushEndpoint,
@@ -68,8 +69,8 @@ function run(config: CollectorConfig, log: Logger): void {
     checkpoints = setInterval(() => delivery.checkpoint(bodyOf(collector.snapshot()), Math.min(config.pushTimeoutMs, config.checkpointIntervalMs)),
       config.checkpointIntervalMs);
   }
-  if (config.metricsAddr !== undefined && metrics !== undefined) {
-    startMetricsServer(config.metricsAddr, metrics.registry, () => collector.health()).then(
+  if (config.metricsAddr !== undefined && metrics !== undefined && observability !== undefined) {
+    observability[1].startMetricsServer(config.metricsAddr, metrics.registry, () => collector.health()).then(
       (server) => log.info({ url: server.url }, 'metrics server listening'),
       (err: unknown) => log.error({ err }, 'metrics server failed to start'), // sampling goes on: the summary matters more
     );

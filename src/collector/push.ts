@@ -3,6 +3,7 @@
 // the same body, so the same execution_id: the receiver keeps one row however many attempts land.
 import type { Logger } from 'pino';
 import type { PushBody } from '../summary/types.ts';
+import { httpPost, type Post } from './http-post.ts';
 
 export class PushError extends Error {
   override name = 'PushError';
@@ -30,7 +31,11 @@ export type PushOptions = {
   /** Delay before the second attempt; doubles each time, with full jitter. */
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
-  readonly fetch?: typeof fetch;
+  /**
+   * Makes one attempt, with fetch's contract (tests script one; a fetch works too).
+   * @default httpPost: node:http or node:https, no redirects followed
+   */
+  readonly fetch?: Post;
   /** Called before each retry, for metrics. */
   readonly onRetry?: () => void;
   /** The jitter's source, 0..1; tests fix it. */
@@ -44,7 +49,7 @@ export type PushResult = { readonly status: number; readonly attempts: number };
 const RETRYABLE = (status: number) => status === 429 || status === 408 || status >= 500;
 
 export async function pushSummary(body: PushBody, o: PushOptions): Promise<PushResult> {
-  const doFetch = o.fetch ?? fetch;
+  const post = o.fetch ?? httpPost;
   const deadline = performance.now() + o.timeoutMs;
   const base = o.baseDelayMs ?? 250, cap = o.maxDelayMs ?? 5_000;
   const payload = JSON.stringify(body);
@@ -58,7 +63,7 @@ export async function pushSummary(body: PushBody, o: PushOptions): Promise<PushR
     try {
       const attemptMs = Math.min(left, o.attemptTimeoutMs ?? Math.max(250, o.timeoutMs / 4));
       const signals = [AbortSignal.timeout(Math.ceil(attemptMs)), ...(o.signal ? [o.signal] : [])];
-      const res = await doFetch(o.endpoint, {
+      const res = await post(o.endpoint, {
         method: 'POST', body: payload, signal: AbortSignal.any(signals),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
       });
@@ -66,6 +71,8 @@ export async function pushSummary(body: PushBody, o: PushOptions): Promise<PushR
       if (res.ok) return { status: res.status, attempts: attempt };
       lastStatus = res.status;
       lastReason = reasonOf(text) ?? res.statusText;
+      const location = res.headers.get('location');
+      if (res.status >= 300 && res.status < 400 && location !== null) lastReason += ` (redirected to ${location}; set --push-endpoint to it)`;
       if (!RETRYABLE(res.status)) throw new PushError(`push rejected: ${res.status} ${lastReason}`, res.status, attempt);
       retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
     } catch (err) {
@@ -96,7 +103,7 @@ function reasonOf(text: string): string | undefined {
   return text === '' ? undefined : text.slice(0, 120);
 }
 
-/** fetch rejects with TypeError("fetch failed", {cause}) for network errors, and with the signal's reason on abort. */
+/** fetch and httpPost reject with TypeError("fetch failed", {cause}) for network errors, and with the signal's reason on abort. */
 const isTransportError = (err: unknown) =>
   err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError' || (err instanceof TypeError && 'cause' in err));
 
