@@ -1,18 +1,21 @@
-// `npm run backtest`: replays stored jobs (or the synthetic histories) and prints, per job, how our method, CI Sizer's
-// and the limits actually set would have fared: would-be OOM kills, CPU throttling, waste (docs/recommendations.md).
+// `npm run backtest`: replays the synthetic histories (or a store's jobs) and prints how our method, CI Sizer's and
+// the limits actually set would have fared: would-be OOM kills, CPU throttling, waste (docs/recommendations.md).
+//   npm run backtest                                    (the table in docs/recommendations.md: held-out seeds)
+//   npm run backtest -- --seeds tuning                  (the seeds the method's constants were chosen on)
 //   npm run backtest -- --db metrics.db [--org O --repo R --workflow W --job J] [--runs 30] [--history 1000]
-//   npm run backtest -- --synthetic [--seeds 12]        (the table in docs/recommendations.md)
 import { parseArgs } from 'node:util';
 import { loadRuns } from '../src/receiver/http/job-history.ts';
 import { backtest, BACKTEST_METHODS } from '../src/receiver/sizing/backtest.ts';
-import { addScores, backtestMarkdown, syntheticBacktest, type ScenarioScores } from '../src/receiver/sizing/backtest-report.ts';
+import {
+  addScores, backtestMarkdown, HELD_OUT_SEEDS, syntheticBacktest, TUNING_SEEDS, type ScenarioScores,
+} from '../src/receiver/sizing/backtest-report.ts';
 import { DEFAULT_SIZING_OPTIONS } from '../src/receiver/sizing/method.ts';
 import { storeConfigFromDb } from '../src/receiver/store/config.ts';
 import { openStore } from '../src/receiver/store/open.ts';
 import type { JobKey, Scope } from '../src/receiver/store/types.ts';
 
 const { values: v } = parseArgs({ options: {
-  db: { type: 'string' }, synthetic: { type: 'boolean', default: false }, seeds: { type: 'string', default: '12' },
+  db: { type: 'string' }, synthetic: { type: 'boolean', default: false }, seeds: { type: 'string', default: 'held-out' },
   org: { type: 'string' }, repo: { type: 'string' }, workflow: { type: 'string' }, job: { type: 'string' },
   runs: { type: 'string', default: String(DEFAULT_SIZING_OPTIONS.runs) }, history: { type: 'string', default: '1000' },
 } });
@@ -23,11 +26,13 @@ const positive = (name: string, text: string) => {
   return n;
 };
 
-if (v.synthetic) {
-  process.stdout.write(backtestMarkdown(syntheticBacktest(positive('seeds', v.seeds))));
-} else if (v.db === undefined) {
-  process.stderr.write('backtest: give --db PATH|URL (a receiver\'s store) or --synthetic\n');
-  process.exit(2);
+if (v.synthetic || v.db === undefined) {
+  const seeds = v.seeds === 'held-out' ? HELD_OUT_SEEDS : v.seeds === 'tuning' ? TUNING_SEEDS : undefined;
+  if (seeds === undefined) {
+    process.stderr.write(`backtest: --seeds: ${JSON.stringify(v.seeds)} is not held-out or tuning\n`);
+    process.exit(2);
+  }
+  process.stdout.write(backtestMarkdown(syntheticBacktest(seeds)));
 } else {
   const options = { ...DEFAULT_SIZING_OPTIONS, runs: positive('runs', v.runs) };
   const store = await openStore(storeConfigFromDb(v.db));

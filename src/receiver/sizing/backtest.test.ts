@@ -1,13 +1,13 @@
 // The backtest (issue 9): each run is recommended from the runs before it only, and scored for our method, CI
-// Sizer's and the limits actually set. The targets are checked on the same synthetic histories as the table in
-// docs/recommendations.md, and that table must be the one this code prints.
+// Sizer's and the limits actually set. The targets are checked per scenario on the held-out synthetic histories of
+// the table in docs/recommendations.md, and that table must be the one this code prints.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { backtest } from './backtest.ts';
-import { backtestMarkdown, syntheticBacktest } from './backtest-report.ts';
+import { backtestMarkdown, HELD_OUT_SEEDS, syntheticBacktest, TUNING_SEEDS } from './backtest-report.ts';
 import { DEFAULT_SIZING_OPTIONS } from './method.ts';
-import { history } from './synthetic.ts';
+import { history, SCENARIOS } from './synthetic.ts';
 
 const GI = 2 ** 30;
 
@@ -32,18 +32,54 @@ test('backtest: a run throttled at its CPU limit counts against any CPU limit no
   assert.equal(r.methods.ours.cpu_throttled, 1, 'ours recommended about 0.6 cores from 0.5-core runs');
 });
 
-const rows = syntheticBacktest();
-const all = rows.find((r) => r.label === 'all')?.methods;
+// Held-out seeds only: the method's constants were chosen on TUNING_SEEDS (scripts/sizing-sweep.ts).
+const rows = syntheticBacktest(HELD_OUT_SEEDS);
+const row = (label: string) => {
+  const r = rows.find((x) => x.label === label);
+  if (r === undefined) throw new Error(`no row ${label}`);
+  return r;
+};
 
-test('backtest targets (issue 9): no more would-be OOM kills than CI Sizer and at least 25% less memory waste', () => {
-  assert.ok(all !== undefined);
-  assert.ok(all.ours.oom_kills <= all.ci_sizer.oom_kills, `OOM kills: ours ${all.ours.oom_kills}, CI Sizer ${all.ci_sizer.oom_kills}`);
-  const ratio = all.ours.memory_waste_gib_hours / all.ci_sizer.memory_waste_gib_hours;
-  assert.ok(ratio <= 0.75, `memory waste: ours ${ratio.toFixed(3)} of CI Sizer's`);
-  assert.ok(all.ours.oom_kills < all.actual.oom_kills, 'fewer than the limits people set');
+test('backtest: the held-out seeds are disjoint from the tuning seeds, 300 jobs a scenario', () => {
+  assert.equal(HELD_OUT_SEEDS.filter((s) => TUNING_SEEDS.includes(s)).length, 0);
+  for (const s of SCENARIOS) assert.equal(row(s).jobs, 300, s);
 });
 
-test('docs/recommendations.md shows the table the backtest prints (npm run backtest -- --synthetic)', () => {
+// The targets of issue 9 per scenario. `kills`: whose OOM kills are compared with CI Sizer's. On *outlier*, the one
+// 2.5x run is above any limit either method derives from the runs before it; CI Sizer's power-of-two rounding
+// happens to leave 2.5x room for a few jobs, so there we compare the kills on every other run and check that the
+// outlier run is one that both methods miss (docs/recommendations.md gives the numbers).
+const targets: { scenario: (typeof SCENARIOS)[number]; kills: 'all runs' | 'all but the unforeseeable run' }[] = [
+  { scenario: 'steady', kills: 'all runs' },
+  { scenario: 'spiky', kills: 'all runs' },
+  { scenario: 'growing', kills: 'all runs' },
+  { scenario: 'outlier', kills: 'all but the unforeseeable run' },
+  { scenario: 'oom-killed', kills: 'all runs' },
+];
+for (const t of targets) {
+  test(`backtest targets (issue 9), ${t.scenario}, held-out: OOM kills at most CI Sizer's on ${t.kills}; memory waste 25% lower`, () => {
+    const { methods: { ours, ci_sizer: ci }, surprise, jobs } = row(t.scenario);
+    if (t.kills === 'all runs') {
+      assert.ok(ours.oom_kills <= ci.oom_kills, `OOM kills: ours ${ours.oom_kills}, CI Sizer ${ci.oom_kills}`);
+    } else {
+      assert.ok(surprise !== undefined);
+      const [o, c] = [ours.oom_kills - surprise.ours.oom_kills, ci.oom_kills - surprise.ci_sizer.oom_kills];
+      assert.ok(o <= c, `OOM kills but at the unforeseeable run: ours ${o}, CI Sizer ${c}`);
+      assert.ok(surprise.ci_sizer.oom_kills >= 0.95 * jobs, `CI Sizer misses it too: ${surprise.ci_sizer.oom_kills} of ${jobs}`);
+    }
+    const ratio = ours.memory_waste_gib_hours / ci.memory_waste_gib_hours;
+    assert.ok(ratio <= 0.75, `memory waste: ours ${ratio.toFixed(3)} of CI Sizer's`);
+  });
+}
+
+test('backtest targets (issue 9), all scenarios, held-out: fewer OOM kills than CI Sizer and than the limits set', () => {
+  const { ours, ci_sizer: ci, actual } = row('all').methods;
+  assert.ok(ours.oom_kills <= ci.oom_kills, `OOM kills: ours ${ours.oom_kills}, CI Sizer ${ci.oom_kills}`);
+  assert.ok(ours.oom_kills < actual.oom_kills, `ours ${ours.oom_kills}, actual ${actual.oom_kills}`);
+  assert.ok(ours.memory_waste_gib_hours <= 0.75 * ci.memory_waste_gib_hours);
+});
+
+test('docs/recommendations.md shows the table the backtest prints (npm run backtest)', () => {
   const doc = readFileSync(new URL('../../../docs/recommendations.md', import.meta.url), 'utf8');
-  assert.ok(doc.includes(backtestMarkdown(rows)), 'regenerate the table: npm run backtest -- --synthetic');
+  assert.ok(doc.includes(backtestMarkdown(rows)), 'regenerate the table: npm run backtest');
 });

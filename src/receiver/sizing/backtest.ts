@@ -2,7 +2,9 @@
 // scores our method, CI Sizer's and the limits that were actually set on the same runs: would-be OOM kills,
 // would-be CPU throttling and waste. Pure; docs/recommendations.md defines every count.
 import { ciSizerContainer } from './ci-sizer.ts';
-import { containerNames, recommendContainer, THROTTLED_FRACTION, type RunPoint, type SizingOptions } from './method.ts';
+import {
+  containerNames, DEFAULT_METHOD, recommendContainer, THROTTLED_FRACTION, type MethodParams, type RunPoint, type SizingOptions,
+} from './method.ts';
 import type { ContainerStats } from './run-stats.ts';
 
 export const BACKTEST_METHODS = ['ours', 'ci_sizer', 'actual'] as const;
@@ -62,10 +64,11 @@ function score(s: Score, c: ContainerStats, hours: number, memoryLimit: number |
 /**
  * Replays `history` (oldest first). Run i is scored for a container only when both methods recommend it from runs
  * 0..i-1 (the newest options.runs of them); the actual limits are scored on the same pairs where the run had them.
+ * `from`: score only runs from this index on (the ones before still feed the recommendations).
  */
-export function backtest(history: readonly RunPoint[], options: SizingOptions): BacktestResult {
+export function backtest(history: readonly RunPoint[], options: SizingOptions, params: MethodParams = DEFAULT_METHOD, from = 1): BacktestResult {
   const scores = { ours: emptyScore(), ci_sizer: emptyScore(), actual: emptyScore() };
-  for (let i = 1; i < history.length; i++) {
+  for (let i = Math.max(1, from); i < history.length; i++) {
     const run = history[i];
     if (run === undefined) continue;
     const window = history.slice(Math.max(0, i - options.runs), i).reverse();
@@ -73,7 +76,7 @@ export function backtest(history: readonly RunPoint[], options: SizingOptions): 
     const hours = (run.durationSeconds ?? 0) / 3600;
     for (const c of run.containers) {
       if (!known.has(c.name)) continue;
-      const ours = recommendContainer(window, c.name, options);
+      const ours = recommendContainer(window, c.name, options, params);
       const ci = ciSizerContainer(window, c.name, options);
       const memoryBoth = ours.memory !== undefined && ci.memoryBytes !== undefined;
       const cpuBoth = ours.cpu !== undefined && ci.cpuCores !== undefined;

@@ -4,7 +4,7 @@
 import { roundCpuUp, roundMemoryUp } from './rounding.ts';
 import type { ContainerStats, StatName } from './run-stats.ts';
 import {
-  distribution, effectiveCount, quantile, runWeight, weightedPercentile, type Distribution, type HalfLife, type Weighted,
+  distribution, effectiveCount, quantile, runWeight, type Distribution, type HalfLife, type Weighted,
 } from './weighted.ts';
 
 /** One run of the job, as sizing sees it. */
@@ -33,26 +33,53 @@ export const DEFAULT_SIZING_OPTIONS: SizingOptions = {
   runs: 30, cpuPercentile: 'p95', cpuBuffer: 0.2, halfLife: { unit: 'runs', value: 10 },
 };
 
-/** Memory safety margin over the limit's basis (the VPA recommender uses 15% over its percentile alone). */
-export const MEMORY_MARGIN = 0.1;
-/** At least this much memory above the limit's basis (or the basis itself, if smaller): the VPA's 100 MiB, doubled. */
-export const MIN_MEMORY_HEADROOM_BYTES = 256 * 2 ** 20;
-/** Room above the highest level in proportion to its distance from the median: wide-ranging jobs get more. */
-export const TAIL_FACTOR = 0.5;
-/** After an OOM kill at limit L the run counts as needing max(L x 1.2, L + 100 MiB): the VPA's OOM bump. */
-export const OOM_BUMP_RATIO = 1.2;
-export const OOM_MIN_BUMP_BYTES = 100 * 2 ** 20;
-/** A working-set peak at or above this share of the memory limit counts as touching it (reclaim was squeezing). */
-export const TOUCH_FRACTION = 0.95;
-/** A run throttled in more than this share of CFS periods wanted more CPU than its limit. */
-export const THROTTLED_FRACTION = 0.1;
-export const CPU_THROTTLE_BUMP = 1.1;
-/** Weighted quantiles: requests at the typical run, limits near the top. */
-export const REQUEST_QUANTILE = 0.5;
-export const CPU_LIMIT_QUANTILE = 0.95;
-export const MEMORY_LIMIT_QUANTILE = 0.98;
-/** Limits grow by (1 + FEW_RUNS_WIDENING / effective runs): +50% with one run, +2% with 25. */
-export const FEW_RUNS_WIDENING = 0.5;
+/**
+ * The method's constants. `DEFAULT_METHOD` is what the receiver uses; its memory constants were chosen on the
+ * backtest's tuning seeds only (`scripts/sizing-sweep.ts` prints the trade-offs), and docs/recommendations.md reports
+ * them on held-out seeds. A parameter object rather than module constants so that the sweep can vary them.
+ */
+export type MethodParams = {
+  /** Memory safety margin over the limit's basis (the VPA recommender uses 15% over its percentile alone). */
+  readonly memoryMargin: number;
+  /** At least this much memory above the limit's basis (or the basis itself, if smaller): the VPA's 100 MiB, doubled. */
+  readonly minMemoryHeadroomBytes: number;
+  /**
+   * Memory limits are at least the typical (weighted median) run x (1 + memoryJump): room for the next change to the
+   * job (a dependency, a bigger test suite) that no run has shown yet, whose first run is killed otherwise.
+   */
+  readonly memoryJump: number;
+  /** Room above the highest level in proportion to its distance from the median: wide-ranging jobs get more. */
+  readonly memoryTailFactor: number;
+  readonly cpuTailFactor: number;
+  /**
+   * A second-highest run this share above the weighted median marks a spiky job: its spikes vary, so its highest
+   * run is kept for the whole window (Infinity: never; CPU, whose spikes slow a run but never kill it).
+   */
+  readonly memorySpikyBand: number;
+  /** After an OOM kill at limit L the run counts as needing max(L x ratio, L + min bump): the VPA's OOM bump. */
+  readonly oomBumpRatio: number;
+  readonly oomMinBumpBytes: number;
+  /** A working-set peak at or above this share of the memory limit counts as touching it (reclaim was squeezing). */
+  readonly touchFraction: number;
+  /** A run throttled in more than this share of CFS periods wanted more CPU than its limit, by this factor at least. */
+  readonly throttledFraction: number;
+  readonly cpuThrottleBump: number;
+  /** Weighted quantiles: requests at the typical run, limits near the top. */
+  readonly requestQuantile: number;
+  readonly cpuLimitQuantile: number;
+  readonly memoryLimitQuantile: number;
+  /** Limits grow by (1 + fewRunsWidening / effective runs): +50% with one run, +2% with 25. */
+  readonly fewRunsWidening: number;
+};
+
+export const DEFAULT_METHOD: MethodParams = {
+  memoryMargin: 0.1, minMemoryHeadroomBytes: 256 * 2 ** 20, memoryJump: 0.35, memoryTailFactor: 0.05, cpuTailFactor: 0.5,
+  memorySpikyBand: 0.1, oomBumpRatio: 1.2, oomMinBumpBytes: 100 * 2 ** 20, touchFraction: 0.95, throttledFraction: 0.1,
+  cpuThrottleBump: 1.1, requestQuantile: 0.5, cpuLimitQuantile: 0.95, memoryLimitQuantile: 0.98, fewRunsWidening: 0.5,
+};
+
+/** A run throttled in more than this share of CFS periods wanted more CPU than its limit (the backtest's test too). */
+export const THROTTLED_FRACTION = DEFAULT_METHOD.throttledFraction;
 
 /** A recommended value with the range the same evidence allows: below `lower` the job is likely starved. */
 export type Bounded = { readonly value: number; readonly lower: number; readonly upper: number };
@@ -95,7 +122,7 @@ function newestOomStreak(window: readonly RunPoint[], name: string): number {
 }
 
 /** The container's samples over `window` (newest first). */
-function samples(window: readonly RunPoint[], name: string, options: SizingOptions) {
+function samples(window: readonly RunPoint[], name: string, options: SizingOptions, p: MethodParams) {
   const newestMs = Date.parse(window[0]?.receivedAt ?? '') || 0;
   const memory: Sample[] = [];
   const cpu: Sample[] = [];
@@ -109,13 +136,13 @@ function samples(window: readonly RunPoint[], name: string, options: SizingOptio
     const limit = c.memory_limit_bytes;
     if (peak !== undefined || (oom && limit !== undefined)) {
       const used = Math.max(peak ?? 0, oom ? limit ?? 0 : 0); // an OOM-killed run needed at least its limit
-      const touched = limit !== undefined && used >= TOUCH_FRACTION * limit;
+      const touched = limit !== undefined && used >= p.touchFraction * limit;
       let value = used;
       let bump: Bump | undefined;
       if (oom || touched) {
         const base = limit ?? used;
-        const escalate = oom && rank === 0 ? OOM_BUMP_RATIO ** (consecutiveOoms - 1) : 1; // killed again and again
-        value = Math.max(used, base * OOM_BUMP_RATIO * escalate, base + OOM_MIN_BUMP_BYTES);
+        const escalate = oom && rank === 0 ? p.oomBumpRatio ** (consecutiveOoms - 1) : 1; // killed again and again
+        value = Math.max(used, base * p.oomBumpRatio * escalate, base + p.oomMinBumpBytes);
         bump = { runId: run.runId, kind: oom ? 'oom' : 'touched', limit: base };
       }
       memory.push({ value, raw: used, weight, ...(bump === undefined ? {} : { bump }) });
@@ -123,9 +150,9 @@ function samples(window: readonly RunPoint[], name: string, options: SizingOptio
     const used = c.cpu?.[options.cpuPercentile];
     if (run.complete && used !== undefined) {
       const cpuLimit = c.cpu_limit_cores;
-      const throttled = cpuLimit !== undefined && (c.throttled_fraction ?? 0) > THROTTLED_FRACTION;
+      const throttled = cpuLimit !== undefined && (c.throttled_fraction ?? 0) > p.throttledFraction;
       cpu.push(throttled
-        ? { value: Math.max(used, cpuLimit * CPU_THROTTLE_BUMP), raw: used, weight, bump: { runId: run.runId, kind: 'throttled', limit: cpuLimit } }
+        ? { value: Math.max(used, cpuLimit * p.cpuThrottleBump), raw: used, weight, bump: { runId: run.runId, kind: 'throttled', limit: cpuLimit } }
         : { value: used, raw: used, weight });
     }
   });
@@ -134,50 +161,69 @@ function samples(window: readonly RunPoint[], name: string, options: SizingOptio
 
 /**
  * The highest level a limit must cover: the weighted q-quantile, or the second-highest sample of the window if that
- * is higher. Weights let a single outlier fade within a few half-lives; a level that two runs in the window reached
- * is a pattern (a spiky job), not an outlier, and is kept for the whole window as CI Sizer keeps its maximum.
+ * is higher, or the highest if the second-highest is itself `band` above the weighted median. Weights let a single
+ * outlier fade within a few half-lives; a level that two runs in the window reached is a pattern, not an outlier, and
+ * is kept for the whole window; and a job with two or more runs far above its typical one is spiky: its spikes
+ * vary, so the highest of them is kept, as CI Sizer keeps its maximum.
  */
-export function limitTop(d: Distribution, q: number): number {
-  const recurring = d.sorted.at(-2)?.value ?? 0;
-  return Math.max(quantile(d, q) ?? 0, recurring);
+export function limitTop(d: Distribution, q: number, band: number): number {
+  const second = d.sorted.at(-2)?.value ?? 0;
+  const spiky = second > (quantile(d, 0.5) ?? Infinity) * (1 + band);
+  return Math.max(quantile(d, q) ?? 0, spiky ? d.sorted.at(-1)?.value ?? 0 : second);
 }
 
 /**
- * What a limit is sized on: the top of the (bumped) samples plus TAIL_FACTOR of how far the job's own use ranges
+ * What a limit is sized on: the top of the (bumped) samples plus `tailFactor` of how far the job's own use ranges
  * from its median to its top: the wider a job's runs vary, the more room above the highest seen.
  */
-export function limitBasis(bumped: Distribution, raw: Distribution, q: number): number {
-  const rawTop = limitTop(raw, q);
-  return limitTop(bumped, q) + TAIL_FACTOR * (rawTop - (quantile(raw, 0.5) ?? rawTop));
+export function limitBasis(bumped: Distribution, raw: Distribution, q: number, tail: number, band: number): number {
+  const rawTop = limitTop(raw, q, band);
+  return limitTop(bumped, q, band) + tail * (rawTop - (quantile(raw, 0.5) ?? rawTop));
 }
 
-function pair(s: readonly Sample[], limitQ: number, margin: number, round: (n: number) => number, minHeadroom = 0): ResourcePair {
+/** How one resource's limit is sized: the quantile, margin and rounding, and the room above the top. */
+type Sizing = {
+  readonly limitQ: number; readonly margin: number; readonly round: (n: number) => number;
+  readonly minHeadroom: number; readonly jump: number; readonly tail: number; readonly band: number;
+};
+
+/** `d` is distribution(s), shared with the caller: the backtest sizes every run of a history, and sorting dominates. */
+function pair(s: readonly Sample[], d: Distribution, z: Sizing, p: MethodParams): ResourcePair {
   const n = effectiveCount(s);
-  const d = distribution(s);
   const wp = (q: number) => quantile(d, q) ?? 0;
-  const up = 1 + margin;
+  const up = 1 + z.margin;
   const widen = 1 + 1 / n; // the range of plausible values: 2x either way with one run
   const clamp = (value: number, lower: number, upper: number): Bounded =>
     ({ value, lower: Math.min(lower, value), upper: Math.max(upper, value) });
-  const basis = limitBasis(d, distribution(s.map((x) => ({ value: x.raw, weight: x.weight }))), limitQ);
-  const unrounded = Math.max(basis * up, basis + Math.min(minHeadroom, basis)) * (1 + FEW_RUNS_WIDENING / n);
-  const limit = clamp(round(unrounded), round((wp(0.9) * up) / widen), round(unrounded * widen));
-  const requestValue = Math.min(round(wp(REQUEST_QUANTILE) * up), limit.value);
-  const request = clamp(requestValue, round((wp(0.25) * up) / widen), Math.min(limit.value, round(wp(0.9) * up * widen)));
+  const raw = s.some((x) => x.value !== x.raw) ? distribution(s.map((x) => ({ value: x.raw, weight: x.weight }))) : d;
+  const basis = limitBasis(d, raw, z.limitQ, z.tail, z.band);
+  const typical = (quantile(raw, 0.5) ?? 0) * (1 + z.jump);
+  const unrounded = Math.max(basis * up, basis + Math.min(z.minHeadroom, basis), typical) * (1 + p.fewRunsWidening / n);
+  const limit = clamp(z.round(unrounded), z.round((wp(0.9) * up) / widen), z.round(unrounded * widen));
+  const requestValue = Math.min(z.round(wp(p.requestQuantile) * up), limit.value);
+  const request = clamp(requestValue, z.round((wp(0.25) * up) / widen), Math.min(limit.value, z.round(wp(0.9) * up * widen)));
   return { request, limit };
 }
 
+const memorySizing = (p: MethodParams): Sizing => ({ limitQ: p.memoryLimitQuantile, margin: p.memoryMargin, round: roundMemoryUp,
+  minHeadroom: p.minMemoryHeadroomBytes, jump: p.memoryJump, tail: p.memoryTailFactor, band: p.memorySpikyBand });
+const cpuSizing = (p: MethodParams, o: SizingOptions): Sizing => ({ limitQ: p.cpuLimitQuantile, margin: o.cpuBuffer, round: roundCpuUp,
+  minHeadroom: 0, jump: 0, tail: p.cpuTailFactor, band: Infinity });
+
 /** The newest bump at or above the quantile the limit came from: the run that decided it, for the reason. */
-function decidingBump(s: readonly Sample[], q: number): Bump | undefined {
-  const basis = s.length === 0 ? Infinity : limitTop(distribution(s), q);
+function decidingBump(s: readonly Sample[], d: Distribution, q: number, band: number): Bump | undefined {
+  const basis = s.length === 0 ? Infinity : limitTop(d, q, band);
   return s.find((x) => x.bump !== undefined && x.value >= basis)?.bump;
 }
 
 /** Recommends one container from the job's newest runs (`window`, newest first, at most options.runs long). */
-export function recommendContainer(window: readonly RunPoint[], name: string, options: SizingOptions): ContainerRecommendation {
-  const { memory, cpu } = samples(window, name, options);
-  let memoryPair = memory.length === 0 ? undefined : pair(memory, MEMORY_LIMIT_QUANTILE, MEMORY_MARGIN, roundMemoryUp, MIN_MEMORY_HEADROOM_BYTES);
-  let memoryBump = decidingBump(memory, MEMORY_LIMIT_QUANTILE);
+export function recommendContainer(window: readonly RunPoint[], name: string, options: SizingOptions,
+  p: MethodParams = DEFAULT_METHOD): ContainerRecommendation {
+  const { memory, cpu } = samples(window, name, options, p);
+  const md = distribution(memory);
+  const cd = distribution(cpu);
+  let memoryPair = memory.length === 0 ? undefined : pair(memory, md, memorySizing(p), p);
+  let memoryBump = decidingBump(memory, md, p.memoryLimitQuantile, p.memorySpikyBand);
   // The newest run hit its limit: whatever the percentiles say, the next limit is above the bump.
   const first = memory[0];
   if (memoryPair !== undefined && first?.bump !== undefined && window[0]?.runId === first.bump.runId) {
@@ -187,20 +233,20 @@ export function recommendContainer(window: readonly RunPoint[], name: string, op
       memoryBump = first.bump;
     }
   }
-  const wp = (s: readonly Sample[], q: number) => weightedPercentile(s, q) ?? 0;
+  const wp = (d: Distribution, q: number) => quantile(d, q) ?? 0;
   return {
     name,
-    cpu: cpu.length === 0 ? undefined : pair(cpu, CPU_LIMIT_QUANTILE, options.cpuBuffer, roundCpuUp),
+    cpu: cpu.length === 0 ? undefined : pair(cpu, cd, cpuSizing(p, options), p),
     memory: memoryPair,
     inputs: {
       runs: window.filter((r) => r.containers.some((c) => c.name === name)).length,
       cpuRuns: cpu.length,
       memoryRuns: memory.length,
       effectiveRuns: effectiveCount(memory.length >= cpu.length ? memory : cpu),
-      cpu: cpu.length === 0 ? undefined : { p50: wp(cpu, 0.5), p95: wp(cpu, 0.95), max: wp(cpu, 1) },
-      memory: memory.length === 0 ? undefined : { p50: wp(memory, 0.5), p98: wp(memory, 0.98), max: wp(memory, 1) },
+      cpu: cpu.length === 0 ? undefined : { p50: wp(cd, 0.5), p95: wp(cd, 0.95), max: wp(cd, 1) },
+      memory: memory.length === 0 ? undefined : { p50: wp(md, 0.5), p98: wp(md, 0.98), max: wp(md, 1) },
       memoryBump,
-      cpuBump: decidingBump(cpu, CPU_LIMIT_QUANTILE),
+      cpuBump: decidingBump(cpu, cd, p.cpuLimitQuantile, Infinity),
     },
   };
 }

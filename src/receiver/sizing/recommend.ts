@@ -2,7 +2,7 @@
 // Kubernetes notation and in numbers with bounds, the method's inputs, the limits seen in the latest run, the
 // difference, one readable reason and a `resources:` snippet. Pure: the job's newest runs in, JSON-ready data out.
 import {
-  confidencePhase, containerNames, MEMORY_MARGIN, recommendContainer, type Bounded, type ConfidencePhase,
+  confidencePhase, containerNames, DEFAULT_METHOD, recommendContainer, type Bounded, type ConfidencePhase,
   type ContainerRecommendation, type RunPoint, type SizingOptions,
 } from './method.ts';
 import { cpuQuantity, memoryQuantity } from './rounding.ts';
@@ -41,7 +41,7 @@ export type ContainerSizing = {
 export type JobSizing = {
   readonly meta: {
     readonly confidence_phase: ConfidencePhase;
-    readonly method: 'weighted-percentile-v1';
+    readonly method: 'weighted-percentile-v2';
     readonly runs_requested: number;
     readonly runs_used: number;
     readonly latest_run_id: string | null;
@@ -104,7 +104,7 @@ export function reasonFor(r: ContainerRecommendation, current: ContainerSizing['
     return `CPU limit ${cpuQuantity(curCpu)} is below the recommended ${cpuQuantity(cpu)}: ${round(cpu - curCpu, 3)} cores missing`;
   }
   const parts = [];
-  if (r.inputs.memory !== undefined) parts.push(`memory at the weighted p98 of ${r.inputs.memoryRuns} peaks (${gib(r.inputs.memory.p98)}) + ${MEMORY_MARGIN * 100}%`);
+  if (r.inputs.memory !== undefined) parts.push(`memory at the weighted p98 of ${r.inputs.memoryRuns} peaks (${gib(r.inputs.memory.p98)}) + ${DEFAULT_METHOD.memoryMargin * 100}%`);
   if (r.inputs.cpu !== undefined) parts.push(`CPU at the weighted p95 of ${r.inputs.cpuRuns} runs' ${options.cpuPercentile} (${round(r.inputs.cpu.p95, 2)} cores) + ${round(options.cpuBuffer * 100, 1)}%`);
   return parts.length === 0 ? 'no usage measured for this container' : `limits sized on ${parts.join(', ')}`;
 }
@@ -157,7 +157,7 @@ export function sizeJob(newestFirst: readonly RunPoint[], options: SizingOptions
   return {
     meta: {
       confidence_phase: confidencePhase(window.length),
-      method: 'weighted-percentile-v1',
+      method: 'weighted-percentile-v2',
       runs_requested: options.runs,
       runs_used: window.length,
       latest_run_id: latest?.runId ?? null,

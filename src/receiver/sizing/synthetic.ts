@@ -1,6 +1,7 @@
 // Realistic synthetic job histories for the backtest and the dashboard's tests: steady, spiky, growing, one
-// outlier, OOM-killed. Seeded, so every run of the backtest gives the same table. Each scenario has five jobs
-// whose typical peak is spread evenly over an octave (log scale), so no method gains from where powers of two fall.
+// outlier, OOM-killed. Seeded, so every run of the backtest gives the same table. Each scenario has five jobs, one
+// per octave from 256 MiB, whose typical peaks are spread evenly over an octave (log scale) and turned by a random
+// amount per seed, so that over many seeds no method gains or loses from where powers of two fall.
 import type { RunPoint } from './method.ts';
 import { roundMemoryPow2, roundMemoryUp } from './rounding.ts';
 import type { ContainerStats } from './run-stats.ts';
@@ -11,13 +12,27 @@ export type SyntheticJob = { readonly scenario: Scenario; readonly job: string; 
 
 const MI = 2 ** 20;
 /** Typical memory peak (MiB: 2^k x 2^(0, 0.2, ..., 0.8)) and CPU p95 (cores) of the five jobs of a scenario. */
-export const LEVELS = [
+export type Level = { readonly memoryBytes: number; readonly cpuCores: number };
+export const LEVELS: readonly Level[] = [
   { memoryBytes: 256 * MI, cpuCores: 0.35 },
   { memoryBytes: Math.round(512 * 2 ** 0.2) * MI, cpuCores: 0.8 },
   { memoryBytes: Math.round(1024 * 2 ** 0.4) * MI, cpuCores: 1.45 },
   { memoryBytes: Math.round(2048 * 2 ** 0.6) * MI, cpuCores: 2.3 },
   { memoryBytes: Math.round(4096 * 2 ** 0.8) * MI, cpuCores: 3.9 },
-] as const;
+];
+
+/**
+ * LEVELS turned by `turn` (0-1) of an octave: job k's peak moves from 2^(k + k/5) to 2^(k + frac(k/5 + turn)) x 256 MiB,
+ * its CPU in proportion. The five positions stay a fifth of an octave apart, so each seed is an even spread; over
+ * many seeds every position is sampled, where fixed positions would favour whichever method their rounding suits.
+ */
+export function turnedLevels(turn: number): Level[] {
+  return LEVELS.map((level, k) => {
+    const from = k / LEVELS.length;
+    const to = (from + turn) % 1;
+    return { memoryBytes: Math.round(level.memoryBytes * 2 ** (to - from) / MI) * MI, cpuCores: level.cpuCores * 2 ** (to - from) };
+  });
+}
 
 /** mulberry32: a small, fast, well-mixed 32-bit PRNG; good enough for test data. */
 export function prng(seed: number): () => number {
@@ -41,7 +56,15 @@ function draws(seed: number): Draw {
 /** What one run of a job truly needs, before the limits in force shaped its record. */
 type Need = { memory: number; cpuP95: number };
 
-function needs(scenario: Scenario, level: (typeof LEVELS)[number], i: number, n: number, d: Draw): Need {
+/**
+ * The run of a history of n runs that nothing before it predicts: the outlier (2.5x), or the first after the
+ * OOM-killed job's need steps up (1.4x). Undefined for the other scenarios. The backtest reports it apart.
+ */
+export function surpriseRun(scenario: Scenario, n: number): number | undefined {
+  return scenario === 'outlier' ? Math.floor(n / 3) : scenario === 'oom-killed' ? Math.floor(0.4 * n) : undefined;
+}
+
+function needs(scenario: Scenario, level: Level, i: number, n: number, d: Draw): Need {
   const m = level.memoryBytes;
   const c = level.cpuCores;
   const noise = (sigma: number) => Math.exp(sigma * d.normal());
@@ -50,10 +73,10 @@ function needs(scenario: Scenario, level: (typeof LEVELS)[number], i: number, n:
     case 'spiky': return { memory: m * noise(0.06) * (d.rand() < 0.15 ? d.uniform(1.3, 1.8) : 1), cpuP95: c * noise(0.3) };
     case 'growing': { const g = 0.7 + (0.8 * i) / n; return { memory: m * g * noise(0.04), cpuP95: c * g * noise(0.08) }; }
     case 'outlier': {
-      const odd = i === Math.floor(n / 3);
+      const odd = i === surpriseRun(scenario, n);
       return { memory: m * noise(0.04) * (odd ? 2.5 : 1), cpuP95: c * noise(0.08) * (odd ? 2.5 : 1) };
     }
-    case 'oom-killed': return { memory: m * noise(0.04) * (i >= Math.floor(0.4 * n) ? 1.4 : 1), cpuP95: c * noise(0.08) };
+    case 'oom-killed': return { memory: m * noise(0.04) * (i >= (surpriseRun(scenario, n) ?? n) ? 1.4 : 1), cpuP95: c * noise(0.08) };
   }
 }
 
@@ -61,7 +84,7 @@ function needs(scenario: Scenario, level: (typeof LEVELS)[number], i: number, n:
  * The limits people set: memory a power of two 1.6-3.2x the typical peak, CPU about twice the p95 in half cores;
  * for the outlier's jobs generous ones (4x), so that the outlier is measured rather than OOM-killed.
  */
-function limitsAt(scenario: Scenario, level: (typeof LEVELS)[number], i: number, n: number, oomsSoFar: number) {
+function limitsAt(scenario: Scenario, level: Level, i: number, n: number, oomsSoFar: number) {
   const headroom = scenario === 'outlier' ? 4 : 1.6;
   const cpu = Math.max(1, Math.ceil(level.cpuCores * (scenario === 'outlier' ? 3 : 2) * 2) / 2);
   if (scenario !== 'oom-killed') return { memory: 2 ** Math.ceil(Math.log2((level.memoryBytes * headroom) / MI)) * MI, cpu };
@@ -69,10 +92,12 @@ function limitsAt(scenario: Scenario, level: (typeof LEVELS)[number], i: number,
   return { memory: oomsSoFar >= 3 && i >= Math.floor(0.4 * n) ? roundMemoryPow2(level.memoryBytes * 2.8) : roundMemoryUp(level.memoryBytes * 1.25), cpu };
 }
 
-/** One job's history, oldest first. */
-export function syntheticJob(scenario: Scenario, levelIndex: number, options: { runs?: number; seed?: number } = {}): SyntheticJob {
+export type SyntheticOptions = { readonly runs?: number; readonly seed?: number; readonly turn?: number };
+
+/** One job's history, oldest first: job `levelIndex` (0-4) of the scenario, its level turned by `turn` (default 0). */
+export function syntheticJob(scenario: Scenario, levelIndex: number, options: SyntheticOptions = {}): SyntheticJob {
   const n = options.runs ?? 120;
-  const level = LEVELS[levelIndex] ?? LEVELS[0];
+  const level = turnedLevels(options.turn ?? 0)[levelIndex] ?? LEVELS[0] ?? { memoryBytes: 256 * MI, cpuCores: 0.35 };
   const d = draws((options.seed ?? 9) * 1000 + SCENARIOS.indexOf(scenario) * 10 + levelIndex);
   const start = Date.parse('2026-01-05T06:00:00.000Z');
   const runs: RunPoint[] = [];
@@ -104,9 +129,11 @@ export function syntheticJob(scenario: Scenario, levelIndex: number, options: { 
   return { scenario, job: `${scenario}-${levelIndex + 1}`, runs };
 }
 
-/** Every scenario's five jobs. */
-export const syntheticJobs = (options: { runs?: number; seed?: number } = {}): SyntheticJob[] =>
-  SCENARIOS.flatMap((s) => LEVELS.map((_, i) => syntheticJob(s, i, options)));
+/** Every scenario's five jobs of `seed`, turned by an amount the seed draws (apart from the runs' own draws). */
+export function syntheticJobs(options: { runs?: number; seed?: number } = {}): SyntheticJob[] {
+  const turn = prng(0x5eed ^ (options.seed ?? 9))();
+  return SCENARIOS.flatMap((s) => LEVELS.map((_, i) => syntheticJob(s, i, { ...options, turn })));
+}
 
 export type RunSpec = { mem?: number; cpu?: number; memLimit?: number; cpuLimit?: number; oom?: boolean; complete?: boolean; throttled?: number };
 
