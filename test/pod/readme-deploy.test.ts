@@ -2,7 +2,8 @@
 // bash (the image, the receiver on SQLite and on PostgreSQL under podman, a run pushed and read back); the blocks
 // marked `readme-deploy: kubernetes` need a cluster, which CI does not have, so they are checked instead: the files
 // they apply exist and are the validated manifests, every Secret key those manifests read is created, and the pod
-// they delete and the scope they mint a token for are the example pod's.
+// they delete and the scope they mint a token for are the example pod's. The blocks marked `readme-deploy: local`
+// need neither podman nor root: test/integration/readme-deploy-local.test.ts runs them in `npm test`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
