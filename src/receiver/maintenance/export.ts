@@ -18,7 +18,9 @@ export type ExportFilter = Omit<ExportQuery, 'after' | 'limit'>;
 export function exportLine(r: ExportRow): string {
   const head = JSON.stringify({ organization: r.organization, repository: r.repository, workflow: r.workflow, job: r.job,
     run_id: r.run_id, execution_id: r.execution_id, received_at: r.received_at });
-  const line = `${head.slice(0, -1)},"payload":${r.payload}}\n`;
+  // Stores hold JSON.stringify output, which has no line break; anything else written there is compacted first.
+  const payload = /[\n\r]/.test(r.payload) ? JSON.stringify(JSON.parse(r.payload)) : r.payload;
+  const line = `${head.slice(0, -1)},"payload":${payload}}\n`;
   // Valid JSON either way, but line-oriented readers (node:readline, some editors) also break lines there.
   return LINE_SEPARATORS.test(line) ? line.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') : line;
 }

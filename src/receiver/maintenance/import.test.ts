@@ -22,6 +22,13 @@ describe('import', () => {
       'stats derived from the payload, as for a push');
   });
 
+  test('exportLine: a payload stored with line breaks (not by this receiver) still makes one line', () => {
+    const text = exportLine({ id: 1, organization: 'o', repository: 'o/r', workflow: 'w', job: 'j', run_id: 'r', execution_id: null,
+      received_at: '2026-01-01T00:00:00.000Z', payload: '{\n  "a": "x\\ny",\r\n  "b": [1,\n 2]\n}' });
+    assert.equal(text.indexOf('\n'), text.length - 1);
+    assert.deepEqual((JSON.parse(text) as { payload: unknown }).payload, { a: 'x\ny', b: [1, 2] });
+  });
+
   const valid = [
     { name: 'execution_id null: none', fields: {}, want: { execution_id: undefined } },
     { name: 'execution_id absent: none', fields: { execution_id: undefined }, want: { execution_id: undefined } },
