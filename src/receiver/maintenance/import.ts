@@ -8,8 +8,12 @@ import { encodeRunStats, runStats } from '../sizing/run-stats.ts';
 import type { ImportOutcome, ImportRun, Store } from '../store/types.ts';
 import { ImportLineError } from './import-line-error.ts';
 
-/** Runs per transaction: one fsync per batch on SQLite instead of one per run. */
-export const IMPORT_BATCH = 500;
+/**
+ * Runs per transaction: one fsync per batch instead of one per run, and a short hold of SQLite's write lock, which a
+ * receiver serving the same file waits for. 5,000 runs of 45 KB into SQLite: 100 a batch took 15.7 s, each
+ * transaction 61 ms (median; 215 at most); 500 a batch took 12.7 s but held the lock 318 ms (373).
+ */
+export const IMPORT_BATCH = 100;
 
 export type ImportCounts = Record<ImportOutcome, number> & { lines: number };
 
