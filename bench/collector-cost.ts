@@ -6,6 +6,7 @@ import { benchArgs, anchorsDir, machineLine, requireBuild, scratchDir } from './
 import { runCleanups } from './lib/children.ts';
 import { buildProcscan, hasExporter, procscan, ProcessExporter } from './lib/baselines.ts';
 import { CollectorProcess } from './lib/collector.ts';
+import { COLLECTOR_NODE_FLAGS } from '../src/collector/node-flags.ts';
 import { IdleProcesses, procCount } from './lib/procs.ts';
 import { median, spread } from './lib/stats.ts';
 import { printTable, verdict, type Table } from './lib/table.ts';
@@ -89,7 +90,7 @@ function notes(rows: Map<number, Row>, reps: number, exporter: boolean): string[
   const vsPe = all.map((r) => median(r.collector) / median(r.exporter));
   const out = [
     `${machineLine()}; median (min..max) of ${reps} run(s), variants alternating within each run.`,
-    `Collector: \`node dist/collector.js --interval=<ms>ms --proc-path=/proc --log-level=debug\`, CPU = utime+stime of its /proc/<pid>/stat ` +
+    `Collector: \`node ${COLLECTOR_NODE_FLAGS.join(' ')} dist/collector.js --interval=<ms>ms --proc-path=/proc --log-level=debug\`, CPU = utime+stime of its /proc/<pid>/stat ` +
       'over the samples after 3 warm-up ones, divided by samples and by the processes it sampled. ' +
       `C floor: anchors' procscan with \`--files ${FILES} --interval-ms <same>\` and as many passes.`,
     `Target per-process cost <= 2x C pread (${FILES}): ${verdict(vsC.every((x) => x <= 2))} ` +

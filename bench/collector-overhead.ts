@@ -5,6 +5,7 @@ import { benchArgs, anchorsDir, machineLine, NODE, requireBuild, scratchDir } fr
 import { Child, runCleanups } from './lib/children.ts';
 import { buildProcscan, procscan, type ProcscanResult } from './lib/baselines.ts';
 import { CollectorProcess, type CollectorMeasure } from './lib/collector.ts';
+import { COLLECTOR_NODE_FLAGS } from '../src/collector/node-flags.ts';
 import { IdleProcesses, memoryMiB, procCount } from './lib/procs.ts';
 import { median, spread } from './lib/stats.ts';
 import { printTable, verdict, type Table } from './lib/table.ts';
@@ -63,7 +64,8 @@ export async function collectorOverhead(quick: boolean): Promise<Table[]> {
     ],
     notes: [
       `${machineLine()}; median (min..max) of ${reps} run(s) of ${samples} samples after 2 warm-up samples.`,
-      'CPU: utime+stime of the collector\'s /proc/<pid>/stat over the measured samples / wall time; ' +
+      `Collector: \`node ${COLLECTOR_NODE_FLAGS.join(' ')} dist/collector.js --interval=2s\` (its flags as shipped). ` +
+        'CPU: utime+stime of the collector\'s /proc/<pid>/stat over the measured samples / wall time; ' +
         'C floor: procscan `--files stat,statm --interval-ms 2000` over as many passes, side by side.',
       `Target CPU < 0.5% of one core: ${verdict(cpuOk)} (${median(pct).toFixed(3)}%). ` +
         `Target resident memory < 50 MB: ${verdict(memOk)} (peak ${median(hwm).toFixed(1)} MiB; an idle Node is ${median(nodeRss).toFixed(1)} MiB).`,

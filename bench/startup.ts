@@ -2,6 +2,7 @@
 // for the bundled build and, for comparison, the TypeScript sources run by type stripping; baselines in the same
 // run: Node's own start-up (exec to a first line on stderr) and the C floor (procscan: exec to one pass printed).
 // Run alone: node bench/startup.ts [--quick]
+import { COLLECTOR_NODE_FLAGS } from '../src/collector/node-flags.ts';
 import { anchorsDir, benchArgs, DIST, machineLine, NODE, requireBuild, ROOT, scratchDir } from './lib/env.ts';
 import { Child, runCleanups } from './lib/children.ts';
 import { buildProcscan } from './lib/baselines.ts';
@@ -31,8 +32,8 @@ export async function startup(quick: boolean): Promise<Table[]> {
   const idle = new IdleProcesses(scratch);
   const reps = quick ? 3 : 15;
   const variants: [string, () => Promise<number>][] = [
-    ['collector, dist/collector.js (bundled)', () => timeToLine(NODE, [DIST.collector, ...COLLECTOR_ARGS], (l) => l.includes('"sample taken"'))],
-    ['collector, src/collector/main.ts (type stripping)', () => timeToLine(NODE, [`${ROOT}/src/collector/main.ts`, ...COLLECTOR_ARGS], (l) => l.includes('"sample taken"'))],
+    ['collector, dist/collector.js (bundled)', () => timeToLine(NODE, [...COLLECTOR_NODE_FLAGS, DIST.collector, ...COLLECTOR_ARGS], (l) => l.includes('"sample taken"'))],
+    ['collector, src/collector/main.ts (type stripping)', () => timeToLine(NODE, [...COLLECTOR_NODE_FLAGS, `${ROOT}/src/collector/main.ts`, ...COLLECTOR_ARGS], (l) => l.includes('"sample taken"'))],
     ['baseline: node -e (write one line)', () => timeToLine(NODE, ['-e', 'process.stderr.write("up\\n"); setInterval(() => {}, 1000)'], (l) => l === 'up')],
     ['baseline: C floor, procscan 1 pass (open stat,statm,cgroup)', () => timeToLine(procscan, ['--mode', 'open', '--files', 'stat,statm,cgroup', '--passes', '1'], (l) => l.startsWith('RESULT'))],
   ];

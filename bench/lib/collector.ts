@@ -1,5 +1,6 @@
 // Runs the bundled collector (dist/collector.js) against the real /proc and follows its debug log: each
 // "sample taken" record gives the sample's duration and process count. CPU comes from its /proc/<pid>/stat.
+import { COLLECTOR_NODE_FLAGS } from '../../src/collector/node-flags.ts';
 import { Child } from './children.ts';
 import { DIST, NODE } from './env.ts';
 import { cpuTicks, HZ, memoryMiB } from './procs.ts';
@@ -11,8 +12,11 @@ export class CollectorProcess {
   readonly samples: SampleRecord[] = [];
   #wanted: { count: number; resolve: () => void } | undefined;
 
-  /** Starts `node dist/collector.js --interval=<ms>ms --proc-path=/proc --log-level=debug`, printing its summary to stdout. */
-  constructor(intervalMs: number, extraArgs: readonly string[] = [], nodeArgs: readonly string[] = []) {
+  /**
+   * Starts `node <flags> dist/collector.js --interval=<ms>ms --proc-path=/proc --log-level=debug`, printing its summary to
+   * stdout; the flags are those the collector ships with (src/collector/node-flags.ts: bin/run-node and the image use them).
+   */
+  constructor(intervalMs: number, extraArgs: readonly string[] = [], nodeArgs: readonly string[] = COLLECTOR_NODE_FLAGS) {
     this.child = new Child(NODE, [...nodeArgs, DIST.collector, `--interval=${intervalMs}ms`, '--proc-path=/proc',
       '--log-level=debug', '--checkpoint-interval=0', ...extraArgs]);
     this.child.onLine((line) => {
