@@ -1,7 +1,7 @@
 // The receiver's command line entry (bin/receiver): parse flags, start, stop on SIGTERM/SIGINT.
 // Everything else lives in server.ts so that tests can start a receiver in-process.
 import { createLogger } from '../observability/log.ts';
-import { isUsageError, SUBCOMMANDS } from './cli/args.ts';
+import { isUsageError, SUBCOMMANDS, usageMessage } from './cli/args.ts';
 import { HELP, parseReceiverConfig, type ReceiverConfig } from './config.ts';
 
 process.title = 'receiver'; // `ps` shows the program, not Node 24's "MainThread"
@@ -17,8 +17,7 @@ try {
 } catch (err) {
   // parseArgs throws TypeError with code ERR_PARSE_ARGS_* for unknown or malformed flags.
   if (!isUsageError(err)) throw err;
-  const message = (err as Error).message.replace(/\. To specify a positional argument.*$/s, ''); // keep Node's first sentence
-  process.stderr.write(`receiver: ${message}\nTry 'receiver --help'.\n`);
+  process.stderr.write(`receiver: ${usageMessage(err as Error)}\nTry 'receiver --help'.\n`);
   process.exit(2);
 }
 if (config === 'help') {

@@ -109,3 +109,25 @@ describe('receiver import: bad input', { concurrency: true }, () => {
     });
   }
 });
+
+describe('receiver subcommands as a process', { concurrency: true }, () => {
+  const cases = [
+    { args: ['export', '--bogus'], status: 2, stderr: 'receiver export: Unknown option \'--bogus\'\nTry \'receiver export --help\'.\n' },
+    { args: ['import', '--db', ''], status: 2, stderr: 'receiver import: --db: empty\nTry \'receiver import --help\'.\n' },
+    { args: ['export', '--db', '/nonexistent/m.db'], status: 2, stderr: 'receiver export: --db: "/nonexistent/m.db" does not exist\n' },
+  ];
+  for (const c of cases) {
+    test(`receiver ${c.args.join(' ')}: one line naming the flag, exit ${c.status}`, async () => {
+      const r = await receiverCommand(c.args);
+      assert.deepEqual([r.status, r.stderr, r.stdout], [c.status, c.stderr, '']);
+    });
+  }
+
+  test('receiver --help names the three commands and --retention; receiver import --help is its own', async () => {
+    const main = await receiverCommand(['--help']);
+    assert.equal(main.status, 0);
+    for (const word of ['export', 'import', 'backup', '--retention']) assert.ok(main.stdout.includes(word), word);
+    const sub = await receiverCommand(['import', '--help']);
+    assert.deepEqual([sub.status, sub.stdout.split('\n')[0]], [0, 'Usage: receiver import [flags] [FILE]']);
+  });
+});

@@ -101,3 +101,6 @@ export function parseSubcommand(name: Subcommand, argv: readonly string[]): Comm
 /** A UsageError, or parseArgs's TypeError for an unknown or malformed flag. */
 export const isUsageError = (err: unknown): boolean =>
   err instanceof UsageError || ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_') ?? false);
+
+/** The message to print for a usage error: Node's first sentence only, without its hint about positionals. */
+export const usageMessage = (err: Error): string => err.message.replace(/\. To specify a positional argument.*$/s, '');

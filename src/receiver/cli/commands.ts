@@ -12,7 +12,7 @@ import { openStore } from '../store/open.ts';
 import type { StoreConfig } from '../store/config.ts';
 import type { Store } from '../store/types.ts';
 import { UsageError } from '../../usage-error.ts';
-import { isUsageError, parseSubcommand, type Command, type Subcommand } from './args.ts';
+import { isUsageError, parseSubcommand, usageMessage, type Command, type Subcommand } from './args.ts';
 
 export async function runSubcommand(name: Subcommand, argv: readonly string[]): Promise<number> {
   const say = (line: string) => process.stderr.write(`receiver ${name}: ${line}\n`);
@@ -21,7 +21,7 @@ export async function runSubcommand(name: Subcommand, argv: readonly string[]): 
     command = parseSubcommand(name, argv);
   } catch (err) {
     if (!isUsageError(err)) throw err;
-    say((err as Error).message);
+    say(usageMessage(err as Error));
     process.stderr.write(`Try 'receiver ${name} --help'.\n`);
     return 2;
   }
