@@ -2,6 +2,7 @@
 // /proc/<pid>/stat) per sample and per process with 100, 1,000 and 5,000 idle processes, against the C floor
 // (procscan reading the same files per sample, same interval) and prometheus-process-exporter per scrape.
 // Run alone: node bench/collector-cost.ts [--quick]
+import { mkdirSync } from 'node:fs';
 import { benchArgs, anchorsDir, machineLine, requireBuild, scratchDir } from './lib/env.ts';
 import { runCleanups } from './lib/children.ts';
 import { buildProcscan, hasExporter, procscan, ProcessExporter } from './lib/baselines.ts';
@@ -11,10 +12,10 @@ import { IdleProcesses, procCount } from './lib/procs.ts';
 import { median, spread } from './lib/stats.ts';
 import { printTable, verdict, type Table } from './lib/table.ts';
 
-type Row = { collector: number[]; cPread: number[]; cOpen: number[]; exporter: number[]; exporterLean: number[];
+type Row = { collector: number[]; noCounters: number[]; cPread: number[]; cOpen: number[]; exporter: number[]; exporterLean: number[];
   durationMs: number[]; inProc: number; intervalMs: number; samples: number; exporterRss: number[] };
 
-/** The collector reads stat and statm of every process each sample; cgroup and cmdline once per (pid, start). */
+/** What the collector reports each sample comes from stat and statm (statm where stat moved); cgroup and cmdline once per (pid, start). */
 const FILES = 'stat,statm';
 
 export async function collectorCost(quick: boolean): Promise<Table[]> {
@@ -28,6 +29,10 @@ export async function collectorCost(quick: boolean): Promise<Table[]> {
   const cpuBudgetUs = quick ? 300_000 : 1_000_000; // CPU per measured run, so 10 ms ticks stay a small error
   const exporter = hasExporter();
   const rows = new Map<number, Row>();
+  // --cgroup-root at an empty folder: no container's cgroup counters are found, so none are read. procscan reads no
+  // cgroup counter files either; this column compares the per-process work alone with the C floor.
+  const noCgroups = `${scratch}/no-cgroups`;
+  mkdirSync(noCgroups);
 
   for (const count of counts) {
     await idle.start(count);
@@ -35,18 +40,20 @@ export async function collectorCost(quick: boolean): Promise<Table[]> {
     // The collector sleeps between samples as in production; about 4x an estimated sample (25 µs a process).
     const intervalMs = Math.max(20, Math.ceil((n * 25 * 4) / 1000 / 10) * 10);
     const samples = Math.max(8, Math.ceil(cpuBudgetUs / (n * 20)));
-    const row: Row = { collector: [], cPread: [], cOpen: [], exporter: [], exporterLean: [], durationMs: [], inProc: n,
+    const row: Row = { collector: [], noCounters: [], cPread: [], cOpen: [], exporter: [], exporterLean: [], durationMs: [], inProc: n,
       intervalMs, samples, exporterRss: [] };
     rows.set(count, row);
     process.stderr.write(`collector-cost: ${count} idle (${n} in /proc), ${samples} samples ${intervalMs} ms apart, ${reps} rep(s)\n`);
     for (let rep = 0; rep < reps; rep++) {
-      const c = new CollectorProcess(intervalMs);
-      try {
-        const m = await c.measure(3, samples, intervalMs);
-        row.collector.push((m.cpuSeconds * 1e6) / m.samples / m.processes);
-        row.durationMs.push(m.medianDurationMs);
-      } finally {
-        await c.stop();
+      for (const counters of [true, false]) {
+        const c = new CollectorProcess(intervalMs, counters ? [] : [`--cgroup-root=${noCgroups}`]);
+        try {
+          const m = await c.measure(3, samples, intervalMs);
+          (counters ? row.collector : row.noCounters).push((m.cpuSeconds * 1e6) / m.samples / m.processes);
+          if (counters) row.durationMs.push(m.medianDurationMs);
+        } finally {
+          await c.stop();
+        }
       }
       row.cPread.push((await procscan(bin, { mode: 'pread', files: FILES, passes: samples, intervalMs })).cpuUsPerProc);
       if (!quick && rep === 0) row.cOpen.push((await procscan(bin, { mode: 'open', files: FILES, passes: samples, intervalMs })).cpuUsPerProc);
@@ -69,11 +76,11 @@ export async function collectorCost(quick: boolean): Promise<Table[]> {
 
   const table: Table = {
     title: 'Collector: CPU µs per process per sample',
-    columns: ['idle started', 'in /proc', 'interval ms', 'samples', 'collector', 'C pread stat,statm', 'C open stat,statm',
-      'collector / C pread', 'process-exporter', 'exporter lean', 'collector / exporter', 'sample ms (median)'],
+    columns: ['idle started', 'in /proc', 'interval ms', 'samples', 'collector', 'without cgroup counters', 'C pread stat,statm',
+      'C open stat,statm', 'collector / C pread', 'without counters / C pread', 'process-exporter', 'exporter lean', 'collector / exporter', 'sample ms (median)'],
     rows: [...rows].map(([count, r]) => [String(count), String(r.inProc), String(r.intervalMs), String(r.samples),
-      spread(r.collector, 2), spread(r.cPread, 2), spread(r.cOpen, 2),
-      ratioOfMedians(r.collector, r.cPread), spread(r.exporter, 0), spread(r.exporterLean, 0),
+      spread(r.collector, 2), spread(r.noCounters, 2), spread(r.cPread, 2), spread(r.cOpen, 2),
+      ratioOfMedians(r.collector, r.cPread), ratioOfMedians(r.noCounters, r.cPread), spread(r.exporter, 0), spread(r.exporterLean, 0),
       ratioOfMedians(r.collector, r.exporter, 3), spread(r.durationMs, 2)]),
     notes: notes(rows, reps, exporter),
   };
@@ -94,7 +101,11 @@ function notes(rows: Map<number, Row>, reps: number, exporter: boolean): string[
       'over the samples after 3 warm-up ones, divided by samples and by the processes it sampled. ' +
       `C floor: anchors' procscan with \`--files ${FILES} --interval-ms <same>\` and as many passes.`,
     `Target per-process cost <= 2x C pread (${FILES}): ${verdict(vsC.every((x) => x <= 2))} ` +
-      `(${vsC.map((x) => `${x.toFixed(2)}x`).join(', ')}).`,
+      `(${vsC.map((x) => `${x.toFixed(2)}x`).join(', ')}). The collector also reads each container's cgroup counters ` +
+      '(7 files a container a sample), which procscan does not: "without cgroup counters" is the same collector with ' +
+      '`--cgroup-root` at an empty folder, the per-process work alone ' +
+      `(${all.map((r) => ratioOfMedians(r.noCounters, r.cPread)).join(', ')} the C floor). statm is read only for processes whose ` +
+      'stat moved, and every 10th sample otherwise (src/sampling/sampler.ts, MEMORY_REFRESH).',
   ];
   if (exporter) {
     out.push(`Target <= 1/10 of process-exporter (defaults, CPU per scrape): ${verdict(vsPe.every((x) => x <= 0.1))} ` +

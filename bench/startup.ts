@@ -57,7 +57,7 @@ export async function startup(quick: boolean): Promise<Table[]> {
     rows,
     notes: [
       `${machineLine()}; median (min..max) of ${reps} starts, variants alternating.`,
-      `The collector's first sample reads stat, statm, cgroup and cmdline of every process (later samples only stat and statm). ` +
+      `The collector's first sample reads stat, statm, cgroup and cmdline of every process (later samples stat, and statm only where stat moved or every 10th sample). ` +
         `Bundled: ${collectorMedian.toFixed(0)} ms, of which ${nodeMedian.toFixed(0)} ms is Node's own start-up.`,
     ],
   }];
