@@ -55,6 +55,13 @@ test('Distribution: past the exact limit every percentile is within the stated r
   }));
 });
 
+test('Distribution: bucketed CPU is within the relative error plus one unit of the printed 1e-4', () => {
+  fc.assert(fc.property(cores, (values) => {
+    const got = counted(values, { ...CORES, exactLimit: 16 }).stats(values.length, roundTo(4)), want = truth(values);
+    for (const f of PERCENTILES) assert.ok(Math.abs(got[f] - want[f]) <= 0.001 * want[f] + 1e-4 + 1e-12, `${f}: ${got[f]} vs exact ${want[f]}`);
+  }));
+});
+
 test('Distribution: a bucketed series of 100,000 page-sized values holds a few thousand buckets and keeps its bound', () => {
   let x = 0x9e3779b9;
   const next = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
