@@ -8,7 +8,7 @@ type Doc = { paths: Record<string, { get?: { security?: unknown; parameters?: { 
   responses: Record<string, { content?: Record<string, unknown> }> } }> };
 
 describe('GET /api/v1/export', { concurrency: true }, () => {
-  test('streams every run as NDJSON, oldest first, each line the stored row; filters select exactly', async (t) => {
+  test('streams every run as NDJSON in id order, each line the stored row; filters select exactly', async (t) => {
     const config = await testStoreConfig(t, 'sqlite');
     const store = await openTestStore(t, config);
     const seeded = await seedRuns(store);

@@ -1,4 +1,4 @@
-// Moving runs between stores (issue 12): export pages every run oldest first, import keeps each run's received_at
+// Moving runs between stores (issue 12): export pages through every run by id, import keeps each run's received_at
 // and is idempotent, and bin/receiver moves a store SQLite → PostgreSQL → SQLite losing nothing, row for row.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -22,11 +22,11 @@ const dir = (config: { kind: string; path?: string }) => (config.kind === 'sqlit
 
 for (const kind of STORE_KINDS) {
   describe(`transfer (${kind})`, { skip: kind === 'postgres' && PG_SKIP, concurrency: true }, () => {
-    test('exportRuns: oldest first by (received_at, id), every run once across pages of 2, filters exact', async (t) => {
+    test('exportRuns: in id order (a replaced run keeps its place), every run once across pages of 2, filters exact', async (t) => {
       const store = await openTestStore(t, await testStoreConfig(t, kind));
       await seedRuns(store);
       const all = await collect(store, {}, 2);
-      assert.deepEqual(all.map((r) => r.run_id), ['run-1', 'run-2', 'run-3', 'run-4', 'run-6', 'run-5', 'run-6']);
+      assert.deepEqual(all.map((r) => r.run_id), ['run-1', 'run-2', 'run-3', 'run-4', 'run-5', 'run-6', 'run-6']);
       assert.deepEqual(await collect(store, {}, 1000), all, 'paging changes nothing');
       assert.deepEqual((await collect(store, { job: 'tést ✓' }, 1)).map((r) => r.run_id), ['run-3', 'run-4']);
       assert.deepEqual((await collect(store, { organization: 'other' })).map((r) => r.run_id), ['run-5']);
@@ -45,7 +45,7 @@ for (const kind of STORE_KINDS) {
         received_at: '2026-01-01T00:00:09.000Z' })]), ['replaced']);
       assert.deepEqual(await store.importRuns([imp({ received_at: '2026-01-01T00:00:01.000Z' })]), ['imported'], 'another time: another run');
       assert.deepEqual((await collect(store)).map((r) => [r.run_id, r.received_at]), [
-        ['r', '2026-01-01T00:00:00.000Z'], ['r', '2026-01-01T00:00:01.000Z'], ['newer', '2026-01-01T00:00:09.000Z']]);
+        ['newer', '2026-01-01T00:00:09.000Z'], ['r', '2026-01-01T00:00:00.000Z'], ['r', '2026-01-01T00:00:01.000Z']], 'replaced in place');
     });
   });
 }

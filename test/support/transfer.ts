@@ -17,19 +17,19 @@ export const KNOWN_RUN = JSON.parse(readFileSync(`${ROOT}test/fixtures/summary/k
 export type DumpedRow = { organization: string; repository: string; workflow: string; job: string; run_id: string;
   execution_id: string | null; received_at: string; payload: unknown; stats: string | null };
 
-/** Every row of `runs`, oldest first by (received_at, id), read with SQL of its own. */
+/** Every row of `runs` in id order (an export's, and so an import's), read with SQL of its own. */
 export async function dumpRows(store: StoreConfig): Promise<DumpedRow[]> {
   const columns = 'organization, repository, workflow, job, run_id, execution_id, received_at, payload, stats';
   if (store.kind === 'sqlite') {
     const db = new DatabaseSync(store.path, { readOnly: true });
     try {
-      return (db.prepare(`SELECT ${columns} FROM runs ORDER BY received_at, id`).all() as (DumpedRow & { payload: string })[])
+      return (db.prepare(`SELECT ${columns} FROM runs ORDER BY id`).all() as (DumpedRow & { payload: string })[])
         .map((r) => ({ ...r, payload: JSON.parse(r.payload) as unknown }));
     } finally {
       db.close();
     }
   }
-  const rows = await adminQuery<DumpedRow & { received_at: Date }>(`SELECT ${columns} FROM ${store.schema}.runs ORDER BY received_at, id`);
+  const rows = await adminQuery<DumpedRow & { received_at: Date }>(`SELECT ${columns} FROM ${store.schema}.runs ORDER BY id`);
   return rows.map((r) => ({ ...r, received_at: r.received_at.toISOString() }));
 }
 

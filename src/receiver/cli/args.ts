@@ -20,7 +20,7 @@ const DB_FLAG = '  --db PATH|URL         SQLite file, or a postgres:// / postgre
 export const SUBCOMMAND_HELP: Readonly<Record<Subcommand, string>> = {
   export: `Usage: receiver export [flags]
 
-Writes stored runs as NDJSON, one run a line, oldest first (format: docs/receiver.md).
+Writes stored runs as NDJSON, one run a line, in the order they were first stored (format: docs/receiver.md).
 
 Flags:
 ${DB_FLAG}  --organization NAME   only this organisation's runs (exact stored value; likewise the next three)

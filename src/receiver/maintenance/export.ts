@@ -1,7 +1,7 @@
-// Runs as NDJSON (issue 12): one JSON object per run, oldest first, for `receiver export` and GET /api/v1/export.
+// Runs as NDJSON (issue 12): one JSON object per run, in the order first stored, for `receiver export` and GET /api/v1/export.
 // Lazy: a page of EXPORT_PAGE runs is read only when the consumer wants more, so memory stays at one page however
 // many runs the store holds, and a slow reader (a pipe, an HTTP client) slows the reads down instead of buffering.
-import type { ExportQuery, ExportRow, Position, Store } from '../store/types.ts';
+import type { ExportQuery, ExportRow, Store } from '../store/types.ts';
 
 /** Runs per store read: a summary is 5-70 KB, so a page is at most a few MB. */
 export const EXPORT_PAGE = 100;
@@ -9,7 +9,7 @@ export const EXPORT_PAGE = 100;
 const LINE_SEPARATORS = /[\u2028\u2029]/;
 
 /** What to export: exact stored scope values and a received_at range, each optional. */
-export type ExportFilter = Omit<ExportQuery, 'after' | 'limit'>;
+export type ExportFilter = Omit<ExportQuery, 'afterId' | 'limit'>;
 
 /**
  * One NDJSON line (with its `\n`): organization, repository, workflow, job, run_id, execution_id (null when the
@@ -25,14 +25,14 @@ export function exportLine(r: ExportRow): string {
   return LINE_SEPARATORS.test(line) ? line.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029') : line;
 }
 
-/** The filter's runs as lines, oldest first by (received_at, id). */
+/** The filter's runs as lines, by id: a run stored meanwhile comes at the end; one replaced meanwhile, as it was read. */
 export async function* exportLines(store: Store, filter: ExportFilter, pageSize = EXPORT_PAGE): AsyncGenerator<string, void, undefined> {
-  let after: Position | undefined;
+  let afterId: number | undefined;
   for (;;) {
-    const rows = await store.exportRuns({ ...filter, after, limit: pageSize });
+    const rows = await store.exportRuns({ ...filter, afterId, limit: pageSize });
     for (const r of rows) yield exportLine(r);
     const last = rows.at(-1);
     if (rows.length < pageSize || last === undefined) return;
-    after = { receivedAt: last.received_at, id: last.id };
+    afterId = last.id;
   }
 }

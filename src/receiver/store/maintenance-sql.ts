@@ -17,9 +17,10 @@ function placeholders(dialect: Dialect) {
 }
 
 /**
- * One page of an export, oldest first by (received_at, id): the position after the last row is the next page's
- * `after`, so a page costs O(limit) on the received_at index (migration 4) however many rows precede it, and rows
- * pushed meanwhile are never skipped (they land after the cursor).
+ * One page of an export, in the order runs were first stored: by id, after the last page's last id. The primary key
+ * serves every page in O(limit) however many rows precede it, with no index of its own: an index on (received_at,
+ * id) would serve this too, but PostgreSQL's planner then picked it for a job's page query (a backward scan of every
+ * run, filtered) over the scope index. Importing in this order keeps the runs' relative order in the new store.
  */
 export function exportRunsSql(dialect: Dialect, q: ExportQuery): { sql: string; params: (string | number)[] } {
   const { params, p, ts } = placeholders(dialect);
@@ -30,17 +31,20 @@ export function exportRunsSql(dialect: Dialect, q: ExportQuery): { sql: string; 
   }
   if (q.since !== undefined) where.push(`received_at >= ${p(q.since, ts)}`);
   if (q.until !== undefined) where.push(`received_at < ${p(q.until, ts)}`);
-  if (q.after !== undefined) where.push(`(received_at, id) > (${p(q.after.receivedAt, ts)}, ${p(q.after.id)})`);
+  if (q.afterId !== undefined) where.push(`id > ${p(q.afterId)}`);
   const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
   return { sql: `SELECT id, organization, repository, workflow, job, run_id, execution_id, received_at, payload
-    FROM runs ${filter} ORDER BY received_at, id LIMIT ${p(q.limit)}`, params };
+    FROM runs ${filter} ORDER BY id LIMIT ${p(q.limit)}`, params };
 }
 
-/** Deletes at most `limit` of the oldest runs received before a time. Parameters: [before, limit]. */
+/**
+ * Deletes at most `limit` runs received before a time. Parameters: [before, limit]. Unordered: which old runs go
+ * first does not matter, and without an ORDER BY the scan stops at the first `limit` it finds (old runs sit at the
+ * low ids: a scan finds them first). The pass's last batch, finding fewer, reads every run once.
+ */
 export function pruneRunsSql(dialect: Dialect): string {
   const { p, ts } = placeholders(dialect);
-  return `DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE received_at < ${p('', ts)}
-    ORDER BY received_at, id LIMIT ${p(0)})`;
+  return `DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE received_at < ${p('', ts)} LIMIT ${p(0)})`;
 }
 
 /** The statements an import runs per line; their parameters are importParams's. */
