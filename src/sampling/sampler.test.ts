@@ -289,6 +289,15 @@ describe('Sampler: statm is read again only when stat shows the memory may have 
     assert.equal(rssOf(step([{ ...base, start: OLD + 1, statmPages: 7 }])), 7);
   });
 
+  test('a statm that could not be read is tried again at the next sample, not at the refresh turn', (t) => {
+    const { proc, step } = setup(t, {}, true, undefined, 1000);
+    step([base]);
+    proc.set([{ ...base, utime: 51 }], 1001);
+    writeFileSync(`${proc.root}/10/statm`, ''); // stat read, statm empty: as when a process exits between the two reads
+    assert.equal(rssOf(step.raw()), 0);
+    assert.equal(rssOf(step([{ ...base, utime: 51, statmPages: 130 }])), 130); // stat unchanged since
+  });
+
   test('memoryRefreshSamples below 1 is refused', () => {
     assert.throws(() => new Sampler({ procPath: '/nonexistent', clockTicks: ticksPerSecond(HZ), pageSize: 4096,
       namer: new ContainerNamer(new Map()), countExitedChildren: true, memoryRefreshSamples: 0 }), { name: 'RangeError', message: /memoryRefreshSamples: 0/ });

@@ -238,9 +238,11 @@ export class Sampler {
         readMemory = true;
       }
       if (readMemory) {
-        st.memOwn = own; st.memMinflt = stat.minflt; st.memMajflt = stat.majflt; st.memVsize = stat.vsize; st.memRssPages = stat.rssPages;
         n = reader.readKept(pid, 'statm');
         st.rss = n > 0 ? residentBytes(reader.buffer, n, this.#o.pageSize) : 0;
+        // Unread (gone mid-sample), it is read again next time rather than standing at 0 until its refresh turn.
+        st.memOwn = n > 0 ? own : -1; st.memMinflt = stat.minflt; st.memMajflt = stat.majflt; st.memVsize = stat.vsize;
+        st.memRssPages = stat.rssPages;
       }
       const rss = st.rss;
       st.own = own; st.kids = kids; st.ppid = stat.ppid; st.seen = seq;
