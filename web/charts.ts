@@ -59,7 +59,12 @@ export function chart(spec: ChartSpec): HTMLElement {
       });
       plot.over.style.cursor = 'pointer';
     }
-    new ResizeObserver(() => plot.setSize({ width: Math.max(280, plotHost.clientWidth), height: HEIGHT })).observe(plotHost);
+    // The observer also reports the size it starts with: redraw only on a real change (a page has 4+ charts).
+    let width = plot.width;
+    new ResizeObserver(() => {
+      const now = Math.max(280, plotHost.clientWidth);
+      if (now !== width) plot.setSize({ width: (width = now), height: HEIGHT });
+    }).observe(plotHost);
   });
   return box;
 }

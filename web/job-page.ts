@@ -18,12 +18,12 @@ type History = { runs: number; runs_per_point: number; containers: Points[]; rec
 
 const COLORS = { peak: '#2563eb', limit: '#dc2626', oom: '#b91c1c', avg: '#059669', p95: '#7c3aed' };
 
-function containerSection(p: Points, sizing: Sizing, perPoint: number): HTMLElement {
+/** A container's charts, and a place for its recommendation card, filled when the sizing answer comes. */
+function containerSection(p: Points, perPoint: number, card: HTMLElement): HTMLElement {
   const x = p.time_ms.map((t) => t / 1000);
   const oom = p.memory_peak_bytes.map((v, i) => ((p.oom_kills[i] ?? 0) > 0 ? v ?? p.memory_limit_bytes[i] ?? null : null));
   const open = (i: number) => { const id = p.run_ids[i]; if (id !== undefined) location.hash = `#/run/${id}`; };
   const of = perPoint > 1 ? ` (each point: ${perPoint} runs, the highest peak)` : '';
-  const rec = sizing.containers.find((c) => c.name === p.name);
   return h('section', { class: 'container', 'data-testid': `container-${p.name}` },
     h('h2', {}, p.name),
     h('div', { class: 'grid' },
@@ -39,8 +39,13 @@ function containerSection(p: Points, sizing: Sizing, perPoint: number): HTMLElem
             { label: 'p95', values: p.cpu_p95_cores, color: COLORS.p95 },
             { label: 'limit', values: p.cpu_limit_cores, color: COLORS.limit, dash: [6, 4], style: 'step' },
           ] })),
-      rec === undefined ? notice('empty', 'No recommendation for this container in the newest runs.')
-        : recommendationCard(rec, sizing.meta.confidence_phase)));
+      card));
+}
+
+function fillCard(card: HTMLElement, name: string, sizing: Sizing): void {
+  const rec = sizing.containers.find((c) => c.name === name);
+  card.replaceChildren(rec === undefined ? notice('empty', 'No recommendation for this container in the newest runs.')
+    : recommendationCard(rec, sizing.meta.confidence_phase));
 }
 
 function recentTable(recent: Recent[]): HTMLElement {
@@ -60,17 +65,22 @@ function recentTable(recent: Recent[]): HTMLElement {
 export async function jobPage(main: HTMLElement, scope: Scope): Promise<void> {
   main.replaceChildren(notice('loading', 'Loading the job…'));
   const path = scopePath(scope);
-  const [history, sizing] = await Promise.all([
-    api<History>(`/api/v1/history/repo/${path}?points=300&recent=20`),
-    api<Sizing>(`/api/v1/sizing/repo/${path}`),
-  ]);
+  // Both requests at once; the charts are drawn as soon as the history is here, the cards when the sizing is.
+  const historyAnswer = api<History>(`/api/v1/history/repo/${path}?points=300&recent=20`);
+  const sizingAnswer = api<Sizing>(`/api/v1/sizing/repo/${path}`);
+  sizingAnswer.catch(() => undefined); // awaited below; no unhandled rejection while the history loads
+  const history = await historyAnswer;
   const title = h('h1', {}, h('a', { href: '#/' }, 'Jobs'), ' / ', `${scope.repository} · ${scope.workflow} · ${scope.job}`);
   if (history.runs === 0) {
     main.replaceChildren(title, notice('empty', 'No runs for this job.', 'Its runs appear here once a collector pushes them.'));
     return;
   }
+  const cards = history.containers.map((c) => [c.name, h('div', { class: 'card-slot' },
+    notice('loading', 'Sizing…'))] as const);
   main.replaceChildren(title,
     h('p', { class: 'muted' }, `${history.runs.toLocaleString()} runs${history.runs_per_point > 1 ? `, ${history.runs_per_point} per chart point` : ''}. Click a point to open its run.`),
-    ...history.containers.map((c) => containerSection(c, sizing, history.runs_per_point)),
+    ...history.containers.map((c, i) => containerSection(c, history.runs_per_point, cards[i]?.[1] ?? h('div'))),
     h('h2', {}, 'Recent runs'), recentTable(history.recent));
+  const sizing = await sizingAnswer;
+  for (const [name, card] of cards) fillCard(card, name, sizing);
 }

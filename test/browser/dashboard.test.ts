@@ -144,9 +144,11 @@ describe('dashboard in Chromium', { skip: SKIP, concurrency: false }, () => {
     const { page } = await open(t);
     await logIn(page, receiver.url);
     await page.getByTestId('job-link').first().waitFor();
-    // Opened twice: the first time also warms the receiver (JIT, SQLite's page cache), as any running one is.
+    // Opened four times: the first also warms the receiver (JIT, heap), as any running one is; the median of the
+    // other three is checked, as one page on a shared machine can wait for a core. scripts/dashboard-timing.ts
+    // measures cold and warm loads on fresh receiver processes (docs/dashboard.md).
     const times: number[] = [];
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < 4; i++) {
       await page.evaluate(() => { location.hash = '#/'; });
       await page.getByTestId('job-link').first().waitFor();
       const started = Date.now();
@@ -156,8 +158,8 @@ describe('dashboard in Chromium', { skip: SKIP, concurrency: false }, () => {
     }
     const pixels = await drawnPixels(page, '[data-testid=chart-memory-build]');
     assert.ok(pixels.every((n) => n > 1000));
-    const ms = times[1] ?? Infinity;
+    const ms = times.slice(1).sort((a, b) => a - b)[1] ?? Infinity;
     assert.ok(ms < 1000, `the job page took ${times.join(' ms, then ')} ms`);
-    t.diagnostic(`job page with 10,000 runs: charts drawn ${times.join(' ms (cold), ')} ms (warm) after navigation`);
+    t.diagnostic(`job page with 10,000 runs: charts drawn ${times[0]} ms (cold), then ${times.slice(1).join(', ')} ms (warm) after navigation`);
   });
 });
