@@ -2,11 +2,13 @@
 // 20 containers and 500 processes (2% replaced each sample), resident memory after a GC at the start and at the
 // end, and the summary's statistics checked against the exact type-7 figures recomputed from the same seeded values
 // (exact at the printed precision, or within the relative error the summary states); the same loop without the
-// Accumulator as the baseline, and the Accumulator again with a 1 MiB young generation (--max-semi-space-size=1);
+// Accumulator as the baseline; both with Node's defaults and with the Node flags the collector ships with;
 // (b) the Sampler plus Accumulator over a fake /proc tree of the same shape, to see the sampler's own state stay flat.
+// Each loop yields to the event loop between samples, as the timer-driven collector does.
 // Run alone: node bench/collector-memory.ts [--quick]   (each part runs in a child process with --expose-gc)
 import { spawnSync } from 'node:child_process';
 import { ContainerNamer } from '../src/cgroup/naming.ts';
+import { COLLECTOR_NODE_FLAGS } from '../src/collector/node-flags.ts';
 import { Sampler } from '../src/sampling/sampler.ts';
 import { Accumulator } from '../src/summary/accumulator.ts';
 import type { Stats } from '../src/summary/types.ts';
@@ -19,14 +21,21 @@ import { syntheticJob } from './lib/workload.ts';
 
 const PROCESSES = 500, CONTAINERS = 20, CHURN = 10, SEED = 20261123;
 const MiB = 2 ** 20;
-/** A young generation of 1 MiB semi-spaces: the flag docs/benchmarks.md proposes for the collector's start. */
-const SMALL_YOUNG = '--max-semi-space-size=1';
+/** The collector runs with these (bin/run-node, the image's entry point): a 1 MiB young generation, one thread. */
+const SHIPPED = COLLECTOR_NODE_FLAGS, shipped = SHIPPED.join(' ');
 
 function settledMemory(): NodeJS.MemoryUsage {
   const gc = (globalThis as { gc?: () => void }).gc!;
   gc(); gc();
   return process.memoryUsage();
 }
+
+/**
+ * The collector samples from a timer, so the event loop turns between two samples, and with it the tasks V8 posts
+ * there (with --single-threaded, all of the GC's follow-up work, such as returning freed pages). A loop that never
+ * yields measures that work piling up, not the program: the same loop without the Accumulator grew RSS by 231 MiB.
+ */
+const betweenSamples = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 const options = {
   top: 5, seriesPoints: 300, limits: new Map(), mappedName: () => undefined,
@@ -51,6 +60,7 @@ async function baselineRun(samples: number) {
   for (let i = 0; i <= samples; i++) {
     kept += job.sample(i).processes.length;
     if (i === warm) before = settledMemory();
+    await betweenSamples();
   }
   const perSampleMs = (performance.now() - t0) / samples;
   if (kept === 0) throw new Error('no processes');
@@ -68,6 +78,7 @@ async function accumulatorRun(samples: number) {
     acc.add(job.sample(i));
     if (i === warm) before = settledMemory();
     if (i === Math.floor(samples / 2)) acc.summarize(false); // a checkpoint: must change nothing (checked below)
+    await betweenSamples();
   }
   const addUs = ((performance.now() - t0) * 1000) / samples;
   const after = settledMemory();
@@ -87,7 +98,7 @@ async function accumulatorRun(samples: number) {
   }
   // The contract (docs/collector.md): peak and avg exact (to the printed rounding); percentiles exact at the printed
   // precision (CPU counted at 1e-4 cores: within 1e-4 of the exact figure) unless the Stats carry
-  // percentile_relative_error, then within that fraction (plus the rounding). Every breach is counted.
+  // percentile_relative_error, then within that fraction plus one unit of the printed precision. Every breach counts.
   const check = { exact: 0, estimated: 0, breaches: 0, worstExactCpu: 0, worstEstimated: 0, worstPeakAvg: 0 };
   const judge = (got: Stats, want: Stats, unit: number, exactPercentileError: number) => {
     const bound = got.percentile_relative_error;
@@ -104,7 +115,7 @@ async function accumulatorRun(samples: number) {
         if (d > exactPercentileError + 1e-9 * want[f]) check.breaches++;
       } else {
         check.worstEstimated = Math.max(check.worstEstimated, d / Math.max(unit, want[f]));
-        if (d > bound * want[f] + unit / 2 + 1e-9 * want[f]) check.breaches++;
+        if (d > bound * want[f] + unit + 1e-9 * want[f]) check.breaches++; // keys and figures are both rounded to `unit`
       }
     }
   };
@@ -139,6 +150,7 @@ async function samplerRun(samples: number) {
   for (let i = 0; i <= samples; i++) {
     acc.add(sampler.sample());
     if (i === warm) before = settledMemory();
+    await betweenSamples();
   }
   const perSampleMs = (performance.now() - t0) / samples;
   const after = settledMemory();
@@ -163,8 +175,8 @@ export async function collectorMemory(quick: boolean): Promise<Table[]> {
   const fakeSamples = quick ? 400 : 4_000;
   const a = runPart('accumulator', samples), x = a.extra!;
   const base = runPart('baseline', samples);
-  const small = runPart('accumulator', samples, [SMALL_YOUNG]), smallBase = runPart('baseline', samples, [SMALL_YOUNG]);
-  const b = runPart('sampler', fakeSamples);
+  const small = runPart('accumulator', samples, SHIPPED), smallBase = runPart('baseline', samples, SHIPPED);
+  const b = runPart('sampler', fakeSamples, SHIPPED);
   const mb = (v: number) => (v / MiB).toFixed(1);
   const retained = (m: NodeJS.MemoryUsage) => m.heapUsed + m.arrayBuffers;
   const row = (name: string, p: Part) => [name, String(p.samples), mb(p.before.rss), mb(p.after.rss), mb(p.after.rss - p.before.rss),
@@ -178,20 +190,20 @@ export async function collectorMemory(quick: boolean): Promise<Table[]> {
     title: `Collector memory: ${samples.toLocaleString('en')} samples, ${CONTAINERS} containers, ${PROCESSES} processes (in-process)`,
     columns: ['run', 'samples', 'RSS MiB at start', 'RSS MiB at end', 'RSS growth MiB', 'retained growth MiB', 'V8 heap total MiB',
       'array buffers MiB', 'time per sample'],
-    rows: [row('Accumulator, synthetic samples', a), row('baseline: the samples alone, no Accumulator', base),
-      row(`Accumulator, synthetic samples, ${SMALL_YOUNG}`, small), row(`baseline: the samples alone, ${SMALL_YOUNG}`, smallBase),
-      row('Sampler + Accumulator, fake /proc', b)],
+    rows: [row('Accumulator, synthetic samples, Node defaults', a), row('baseline: the samples alone, Node defaults', base),
+      row('Accumulator, synthetic samples, collector flags', small), row('baseline: the samples alone, collector flags', smallBase),
+      row('Sampler + Accumulator, fake /proc, collector flags', b)],
     notes: [
       `${machineLine()}; one run each, in a fresh process. "start" = after a forced GC at sample ${a.warm.toLocaleString('en')} (fake /proc: sample ${b.warm}), ` +
         '"end" = after a forced GC at the last sample. Retained = V8 heap used + array buffers (what the program still holds).',
-      `Workload: ${CHURN} of the ${PROCESSES} processes replaced every sample (${(CHURN * samples).toLocaleString('en')} processes over the run), seed ${SEED}; top 5, series-points 300.`,
+      `Node flags of the collector (src/collector/node-flags.ts): ${shipped}. Workload: ${CHURN} of the ${PROCESSES} processes replaced every sample (${(CHURN * samples).toLocaleString('en')} processes over the run), seed ${SEED}; top 5, series-points 300.`,
       `Target growth < 10 MB over 100,000 samples${quick ? ' (quick mode: 25,000 samples only)' : ''}: what the Accumulator holds, ` +
-        `retained ${mbDec(kept)}: ${verdict(kept < 10e6)}. RSS of the whole loop ${mbDec(smallGrowth)} with ${SMALL_YOUNG} ` +
+        `retained ${mbDec(kept)}: ${verdict(kept < 10e6)}. RSS of the whole loop ${mbDec(smallGrowth)} with the collector's flags (${shipped}) ` +
         `(${verdict(smallGrowth < 10e6)}), the same loop without the Accumulator ${mbDec(smallBaseGrowth)} (RSS at the end ` +
         `${mb(small.after.rss)} and ${mb(smallBase.after.rss)} MiB); with Node's defaults ` +
         `${mbDec(growth)} (${verdict(growth < 10e6)}), without the Accumulator ${mbDec(baseGrowth)}. With the defaults V8's young generation ` +
-        '(heap total) grows towards its 64 MiB semi-spaces in a loop that never idles, and is not returned after a forced GC; with ' +
-        'either, RSS rises in steps outside the V8 heap and the array buffers (allocator and runtime), with or without the Accumulator.',
+        '(heap total) grows towards its 64 MiB semi-spaces in a loop with no idle time (the collector sleeps between samples), and is ' +
+        'not returned after a forced GC. The baseline loop\'s RSS rises too: anonymous memory outside the V8 heap and the array buffers.',
       `Statistics against the exact type-7 figures of every value (${CONTAINERS} containers x CPU and memory): ${verdict(x.breaches === 0)}, ` +
         `${x.breaches} outside the contract; ${x.exact} series exact at the printed precision (largest CPU percentile difference ` +
         `${x.worstExactCpu.toExponential(2)} cores, under 1e-4), ${x.estimated} estimated past the exact limit (largest relative error ` +
