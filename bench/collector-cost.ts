@@ -59,7 +59,13 @@ export async function collectorCost(quick: boolean): Promise<Table[]> {
       if (!quick && rep === 0) row.cOpen.push((await procscan(bin, { mode: 'open', files: FILES, passes: samples, intervalMs })).cpuUsPerProc);
       if (exporter) {
         for (const lean of quick || rep > 0 ? [false] : [false, true]) { // lean and C open: first run only, for time
-          const pe = await ProcessExporter.start(anchors, lean);
+          let pe: ProcessExporter;
+          try {
+            pe = await ProcessExporter.start(anchors, lean);
+          } catch (err) { // a missing baseline figure, not a lost run
+            process.stderr.write(`collector-cost: ${(err as Error).message}; its figure is left out of run ${rep + 1}\n`);
+            continue;
+          }
           try {
             await pe.scrape(2); // warm-up
             const scrapes = Math.max(3, Math.ceil((quick ? 1_000_000 : 1_500_000) / (n * 450)));
