@@ -1,6 +1,10 @@
 // Accumulates samples over a run and turns them into the run summary, in memory that does not grow with the run:
 // per series a distribution of the values at the printed precision and the downsampled chart (series.ts); per
 // process only what the top lists need, finished processes pruned to the best candidates.
+// The statistics' contract (docs/collector.md, "Statistics"): peak and avg exact; p50..p99 the type 7 of the values
+// rounded to the printed precision (so within one unit of its last digit of the type 7 of the values themselves)
+// while a series has few enough distinct values (slots.ts), else within 0.1% plus that unit, which the Stats then
+// state as percentile_relative_error. Chart points: exact max and mean of whole runs of intervals (downsample.ts).
 import type { Sample } from '../sampling/sample.ts';
 import { containerIdentity } from '../cgroup/identity.ts';
 import type { Bytes, Cores } from '../units.ts';
