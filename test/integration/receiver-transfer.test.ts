@@ -1,11 +1,13 @@
 // Moving runs between stores (issue 12): export pages through every run by id, import keeps each run's received_at
 // and is idempotent, and bin/receiver moves a store SQLite → PostgreSQL → SQLite losing nothing, row for row.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { exportLines } from '../../src/receiver/maintenance/export.ts';
 import type { ImportRun, Store } from '../../src/receiver/store/types.ts';
+import { ROOT } from '../support/programs.ts';
 import { openTestStore, postgresSkip, STORE_KINDS, testStoreConfig } from '../support/receiver.ts';
 import { dbArgument, dumpRows, receiverCommand, seedRuns } from '../support/transfer.ts';
 
@@ -122,6 +124,17 @@ describe('receiver subcommands as a process', { concurrency: true }, () => {
       assert.deepEqual([r.status, r.stderr, r.stdout], [c.status, c.stderr, '']);
     });
   }
+
+  test('receiver export | head: the reader closing stdout early ends the export quietly, exit 0', async (t) => {
+    const config = await testStoreConfig(t, 'sqlite');
+    const store = await openTestStore(t, config);
+    await store.importRuns(Array.from({ length: 300 }, (_, i) => imp({ run_id: `r${i}`, execution_id: `e${i}`, payload: JSON.stringify({ pad: 'x'.repeat(1000) }) })));
+    const r = await new Promise<{ status: unknown; stderr: string }>((resolve) => execFile('bash', ['-o', 'pipefail', '-c',
+      `${ROOT}bin/receiver export --db ${dbArgument(config)} | head -c 100 > /dev/null`], (err, _stdout, stderr) =>
+      resolve({ status: err === null ? 0 : err.code, stderr })));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^receiver export: stopped after \d+ runs: the reader closed stdout\n$/);
+  });
 
   test('receiver --help names the three commands and --retention; receiver import --help is its own', async () => {
     const main = await receiverCommand(['--help']);

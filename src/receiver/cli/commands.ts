@@ -35,8 +35,8 @@ export async function runSubcommand(name: Subcommand, argv: readonly string[]): 
       }
       case 'export': {
         requireExisting(command.store);
-        const runs = await withStore(command.store, (store) => exportTo(store, command.filter, command.out));
-        say(`${runs} runs${command.out === undefined ? '' : ` written to ${command.out}`}`);
+        const { runs, cut } = await withStore(command.store, (store) => exportTo(store, command.filter, command.out));
+        say(cut ? `stopped after ${runs} runs: the reader closed stdout` : `${runs} runs${command.out === undefined ? '' : ` written to ${command.out}`}`);
         return 0;
       }
       case 'import': {
@@ -79,7 +79,7 @@ async function withStore<T>(config: StoreConfig, body: (store: Store) => Promise
 }
 
 /** Streams the lines to stdout, or to `out` through a temporary file renamed when complete and on disk. */
-async function exportTo(store: Store, filter: Parameters<typeof exportLines>[1], out: string | undefined): Promise<number> {
+async function exportTo(store: Store, filter: Parameters<typeof exportLines>[1], out: string | undefined): Promise<{ runs: number; cut: boolean }> {
   let runs = 0;
   const counted = async function* () {
     for await (const line of exportLines(store, filter)) {
@@ -88,8 +88,14 @@ async function exportTo(store: Store, filter: Parameters<typeof exportLines>[1],
     }
   };
   if (out === undefined) {
-    await pipeline(Readable.from(counted()), process.stdout as Writable, { end: false });
-    return runs;
+    try {
+      await pipeline(Readable.from(counted()), process.stdout as Writable, { end: false });
+    } catch (err) {
+      // `receiver export | head` closes the pipe early: what the reader wanted it has, as with any Unix filter.
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+      return { runs, cut: true };
+    }
+    return { runs, cut: false };
   }
   const partial = `${out}.partial-${process.pid}`;
   try {
@@ -100,5 +106,5 @@ async function exportTo(store: Store, filter: Parameters<typeof exportLines>[1],
     throw err;
   }
   await rename(partial, out);
-  return runs;
+  return { runs, cut: false };
 }
