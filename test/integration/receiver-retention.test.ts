@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { Pruner } from '../../src/receiver/maintenance/retention.ts';
 import type { Store } from '../../src/receiver/store/types.ts';
 import { waitFor } from '../support/programs.ts';
+import { promtoolCheck, promtoolMissing } from '../support/promtool.ts';
 import { call, captureLogger, fakeClock, openTestStore, postgresSkip, startTestReceiver, STORE_KINDS, testConfig, testStoreConfig } from '../support/receiver.ts';
 import { startReceiver } from '../../src/receiver/server.ts';
 
@@ -70,6 +71,12 @@ describe('retention in the receiver', { concurrency: true }, () => {
     t.after(() => pruning.close());
     await waitFor('the first pass', async () => ((await metric(pruning.url, 'receiver_runs_pruned_total')) === 2 ? true : undefined));
     assert.equal(await metric(pruning.url, 'receiver_retention_last_pass_timestamp_seconds'), Date.parse(NOW) / 1000);
+    const missing = promtoolMissing();
+    if (missing) t.diagnostic(missing);
+    else {
+      const check = promtoolCheck((await call(`${pruning.url}/metrics`)).json as string);
+      assert.equal(check.status, 0, check.output);
+    }
     const reopened = await openTestStore(t, config);
     assert.deepEqual(await left(reopened), ['1d', '29d', '30d']);
   });
