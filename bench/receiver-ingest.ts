@@ -2,6 +2,8 @@
 // and on PostgreSQL, with the project's own summary (about 5.6 KB, a fresh execution_id per push, so each push is
 // a new run), against the anchors' ceiling (bare node:http + one node:sqlite insert) at the receiver's durability
 // setting (WAL, synchronous=FULL), in the same run. Run alone: node bench/receiver-ingest.ts [--quick]
+// [--baseline-receiver OTHER/dist/receiver.js]: adds that build's receiver on SQLite as one more target, taking turns
+// with the others, for a before/after in one run (the machine's load moves too much between runs).
 import { anchorsDir, benchArgs, machineLine, requireBuild, scratchDir } from './lib/env.ts';
 import { runCleanups } from './lib/children.ts';
 import { load, type LoadResult } from './lib/load.ts';
@@ -12,7 +14,7 @@ import { printTable, verdict, type Table } from './lib/table.ts';
 
 type Target = { readonly name: string; readonly start: () => Promise<{ server: Server; headers: Record<string, string> }> };
 
-export async function receiverIngest(quick: boolean): Promise<Table[]> {
+export async function receiverIngest(quick: boolean, baseline?: string): Promise<Table[]> {
   requireBuild();
   const anchors = anchorsDir();
   const scratch = scratchDir('ingest');
@@ -20,9 +22,9 @@ export async function receiverIngest(quick: boolean): Promise<Table[]> {
   const connections = [1, 16, 64];
   const pg = await postgresAvailable();
   let fresh = 0;
-  const receiverTarget = (name: string, db: () => Promise<string>): Target => ({
+  const receiverTarget = (name: string, db: () => Promise<string>, bundle?: string): Target => ({
     name, start: async () => {
-      const server = await startReceiver(await db(), `${scratch}/receiver.log`);
+      const server = await startReceiver(await db(), `${scratch}/receiver.log`, [], bundle);
       return { server, headers: { authorization: `Bearer ${await pushToken(server.url)}` } };
     },
   });
@@ -31,6 +33,7 @@ export async function receiverIngest(quick: boolean): Promise<Table[]> {
       ({ server: await startCeiling(anchors, `${scratch}/ceiling.db`, 'FULL', `${scratch}/ceiling.log`), headers: {} }) },
     receiverTarget('receiver, SQLite (WAL, synchronous=FULL)', async () => `${scratch}/receiver-${++fresh}.db`),
     ...(pg === true ? [receiverTarget('receiver, PostgreSQL 15 (synchronous_commit=on)', () => tempDatabase('ingest'))] : []),
+    ...(baseline === undefined ? [] : [receiverTarget(`baseline ${baseline}, SQLite`, async () => `${scratch}/baseline-${++fresh}.db`, baseline)]),
   ];
   const bodies = [{ label: 'summary, series-points 0', body: templatedBody(0) }];
   if (!quick) bodies.push({ label: 'summary, series-points 300 (collector default)', body: templatedBody(300) });
@@ -74,7 +77,7 @@ export async function receiverIngest(quick: boolean): Promise<Table[]> {
         rows.push([t.name, `${Buffer.byteLength(b.body)} B`, String(c), spread(rs.map((r) => r.reqPerSec), 0),
           `${((100 * rps) / ceiling).toFixed(0)}%`, spread(rs.map((r) => r.p50), 2), spread(rs.map((r) => r.p99), 2),
           spread(rs.map((r) => r.serverCpuUs), 0), String(rs.reduce((n, r) => n + r.failed, 0))]);
-        if (t.name.includes('SQLite') && bi === 0) verdicts.push(`${c}: ${((100 * rps) / ceiling).toFixed(0)}%`);
+        if (t.name.startsWith('receiver, SQLite') && bi === 0) verdicts.push(`${c}: ${((100 * rps) / ceiling).toFixed(0)}%`);
       }
     }
   }
@@ -96,7 +99,8 @@ export async function receiverIngest(quick: boolean): Promise<Table[]> {
 
 if (import.meta.main) {
   try {
-    for (const t of await receiverIngest(benchArgs().quick)) printTable(t);
+    const at = process.argv.indexOf('--baseline-receiver');
+    for (const t of await receiverIngest(benchArgs().quick, at < 0 ? undefined : process.argv[at + 1])) printTable(t);
   } finally {
     await runCleanups();
   }

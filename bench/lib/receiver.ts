@@ -27,11 +27,15 @@ async function waitHttp(url: string, child: Child): Promise<void> {
   }
 }
 
-/** Starts `node dist/receiver.js --db <db>` on a free loopback port; resolves when /healthz answers. */
-export async function startReceiver(db: string, logFile: string, extraArgs: readonly string[] = []): Promise<Server> {
+/**
+ * Starts `node dist/receiver.js --db <db>` on a free loopback port; resolves when /healthz answers. `bundle`: another
+ * build's receiver.js, to compare two versions in one run.
+ */
+export async function startReceiver(db: string, logFile: string, extraArgs: readonly string[] = [],
+  bundle: string = DIST.receiver): Promise<Server> {
   const port = await freePort();
   const fd = openSync(logFile, 'a');
-  const child = new Child(NODE, [DIST.receiver, '--addr', `127.0.0.1:${port}`, '--db', db, '--read-token', READ_TOKEN,
+  const child = new Child(NODE, [bundle, '--addr', `127.0.0.1:${port}`, '--db', db, '--read-token', READ_TOKEN,
     '--hmac-key', HMAC_KEY, ...extraArgs], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
