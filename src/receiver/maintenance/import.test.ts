@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { RUN_STATS_VERSION } from '../sizing/run-stats.ts';
 import { exportLine } from './export.ts';
-import { parseImportLine, splitLines } from './import.ts';
+import { BODY_LIMIT_BYTES } from '../http/app.ts';
+import { MAX_LINE_BYTES, parseImportLine, splitLines } from './import.ts';
 
 const RUN = { organization: 'o', repository: 'o/r', workflow: 'w', job: 'j', run_id: 'r', execution_id: null,
   received_at: '2026-01-01T00:00:00.000Z', payload: { n: 1 } };
@@ -54,6 +55,16 @@ describe('import', () => {
     test(`parseImportLine: ${c.name} is an ImportLineError naming line and field`, () =>
       assert.throws(() => parseImportLine(c.raw ?? line(c.fields ?? {}), 4), { name: 'ImportLineError', message: c.message }));
   }
+
+  test('splitLines: a line longer than the limit is an ImportLineError naming its number; the lines before it come out', async () => {
+    const lines: string[] = [];
+    const read = async () => { for await (const l of splitLines(Readable.from([Buffer.from('ok\n12345'), Buffer.from('6789\nnever\n')]), 8)) lines.push(l); };
+    await assert.rejects(read, { name: 'ImportLineError', message: 'line 2: longer than 8 bytes' });
+    assert.deepEqual(lines, ['ok']);
+  });
+
+  test('MAX_LINE_BYTES: a line may be as long as the largest push body, plus the keys an export adds', () =>
+    assert.equal(MAX_LINE_BYTES, BODY_LIMIT_BYTES + 4096));
 
   test('splitLines: at \\n only (CRLF too), characters cut between chunks kept whole, a last line without \\n', async () => {
     const bytes = Buffer.from('a\u2028b\r\nü✓\n\nlast');

@@ -17,6 +17,12 @@ export const IMPORT_BATCH = 100;
 
 export type ImportCounts = Record<ImportOutcome, number> & { lines: number };
 
+/**
+ * The longest line read (bytes): a push's body limit (BODY_LIMIT_BYTES in http/app.ts, not imported: it would load
+ * fastify) plus room for the keys an exported line has that a push has not. A longer line is an error, not memory.
+ */
+export const MAX_LINE_BYTES = (1 << 20) + 4096;
+
 const TEXT_FIELDS = ['organization', 'repository', 'workflow', 'job', 'run_id'] as const;
 const FIELDS = new Set<string>([...TEXT_FIELDS, 'execution_id', 'received_at', 'payload']);
 const CONTROL = new RegExp(pushBodySchema.properties.run_id.pattern, 'u');
@@ -74,19 +80,19 @@ export async function importLines(store: Store, input: Readable, batchSize = IMP
     for (const outcome of await store.importRuns(batch)) counts[outcome] += 1;
     batch = [];
   };
-  // The input is pulled as this loop asks: memory holds one batch and one chunk, whatever the input's size.
-  for await (const line of splitLines(input)) {
-    counts.lines += 1;
-    if (line.trim() === '') continue;
-    let run: ImportRun;
-    try {
-      run = parseImportLine(line, counts.lines);
-    } catch (err) {
-      await flush();
-      throw Object.assign(err as ImportLineError, { counts });
+  // The input is pulled as this loop asks: memory holds one batch and one line, whatever the input's size.
+  try {
+    for await (const line of splitLines(input)) {
+      counts.lines += 1;
+      if (line.trim() === '') continue;
+      batch.push(parseImportLine(line, counts.lines));
+      if (batch.length >= batchSize) await flush();
     }
-    batch.push(run);
-    if (batch.length >= batchSize) await flush();
+  } catch (err) {
+    if (!(err instanceof ImportLineError)) throw err;
+    counts.lines = err.line; // lines read, the bad one included
+    await flush();
+    throw Object.assign(err, { counts });
   }
   await flush();
   return counts;
@@ -95,16 +101,21 @@ export async function importLines(store: Store, input: Readable, batchSize = IMP
 /**
  * The input's lines, split at `\n` only (a `\r` before it is dropped). Not node:readline: it also splits at U+2028
  * and U+2029, which JSON strings may hold unescaped. Each line is decoded whole, so no character is cut in two.
+ * A line longer than `maxBytes` is an ImportLineError.
  */
-export async function* splitLines(input: Readable): AsyncGenerator<string, void, undefined> {
-  let rest = Buffer.alloc(0);
+export async function* splitLines(input: Readable, maxBytes = MAX_LINE_BYTES): AsyncGenerator<string, void, undefined> {
+  let rest = Buffer.alloc(0), lineNumber = 1;
+  const tooLong = () => new ImportLineError(lineNumber, `longer than ${maxBytes} bytes`);
   const line = (b: Buffer) => b.toString('utf8', 0, b.length > 0 && b[b.length - 1] === 0x0d ? b.length - 1 : b.length);
   for await (const chunk of input) {
     let buf = rest.length === 0 ? (chunk as Buffer) : Buffer.concat([rest, chunk as Buffer]);
     for (let nl = buf.indexOf(0x0a); nl !== -1; nl = buf.indexOf(0x0a)) {
+      if (nl > maxBytes) throw tooLong();
       yield line(buf.subarray(0, nl));
       buf = buf.subarray(nl + 1);
+      lineNumber += 1;
     }
+    if (buf.length > maxBytes) throw tooLong();
     rest = Buffer.from(buf); // a copy: the chunk it points into is not kept alive
   }
   if (rest.length > 0) yield line(rest);
