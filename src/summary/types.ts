@@ -11,6 +11,12 @@ export type Stats = {
   readonly p75: number;
   readonly p50: number;
   readonly avg: number;
+  /**
+   * Present when p50..p99 are estimates (a series with more distinct values than the collector counts exactly):
+   * each is then within this fraction of the exact figure (0.001 = 0.1%), plus one unit of the printed precision.
+   * Absent: exact at the printed precision (docs/collector.md, "Statistics").
+   */
+  readonly percentile_relative_error?: number;
 };
 
 export type ContainerLimitsJson = {
