@@ -128,5 +128,10 @@ export function notes(s: RunSummary, o: ReportOptions): string[] {
     out.push('The CPU of processes that exited between two samples is not counted: short-lived work reads low.');
   }
   if (s.containers.length === 0) out.push('No container was seen.');
+  const estimated = [s.cpu_total_percent, s.mem_used_bytes, ...s.containers.flatMap((c) => [c.cpu_cores, c.memory_bytes])]
+    .map((stats) => stats.percentile_relative_error).filter((e): e is number => e !== undefined);
+  if (estimated.length > 0) {
+    out.push(`Some percentiles are estimates within ${(Math.max(...estimated) * 100).toLocaleString('en-US', { maximumFractionDigits: 3 })}% (a long run: more distinct values than are counted exactly); peaks and averages are exact.`);
+  }
   return out;
 }

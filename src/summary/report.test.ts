@@ -199,6 +199,15 @@ test('stepSummaryMarkdown: an incomplete summary says so in its heading and a no
   assert.match(terminalReport({ ...known, complete: false }), /^Resource use: job, 20m 00s \(incomplete\)$/m);
 });
 
+test('stepSummaryMarkdown: estimated percentiles are named with their bound; exact ones add no note', () => {
+  const exact = stepSummaryMarkdown(known, OPTIONS);
+  assert.doesNotMatch(exact, /estimates within/);
+  const [first, ...rest] = known.containers;
+  const estimated = { ...known, containers: [{ ...first!, memory_bytes: { ...first!.memory_bytes, percentile_relative_error: 0.001 } }, ...rest] };
+  assert.match(stepSummaryMarkdown(estimated, OPTIONS), /^> Some percentiles are estimates within 0\.1% \(a long run: .*\); peaks and averages are exact\.$/m);
+  assert.match(terminalReport(estimated), /Some percentiles are estimates within 0\.1%/);
+});
+
 test('terminalReport: the same tables in aligned plain text', () => {
   const text = terminalReport(known, OPTIONS);
   assert.doesNotMatch(text, /^[|#]|`/m); // no Markdown: no table rows, headings, code spans
