@@ -1,6 +1,6 @@
 // The collector's lifecycle: sample every interval, and on stop take a last sample and summarise.
 // Owns the timer, the sampler and the accumulator; knows nothing about signals or the network.
-import type { Logger } from 'pino';
+import type { Log as Logger } from '../observability/light-log.ts';
 import { readFileSync } from 'node:fs';
 import { ContainerNamer } from '../cgroup/naming.ts';
 import { identityFromCgroupFile } from '../cgroup/identity.ts';

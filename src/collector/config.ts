@@ -5,7 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDurationMs, formatDuration } from './duration.ts';
 import { parseCpuQuantity, parseMemoryQuantity, QuantityError } from '../cgroup/quantity.ts';
 import type { ContainerLimits } from '../summary/accumulator.ts';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/log.ts';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/light-log.ts';
 import { millis, type Millis } from '../units.ts';
 import { parseListenAddress } from '../listen-address.ts';
 

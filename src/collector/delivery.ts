@@ -2,7 +2,7 @@
 // attempt fails, checkpoints while the job runs, and delivery of what earlier runs spooled.
 import { mkdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Logger } from 'pino';
+import type { Log as Logger } from '../observability/light-log.ts';
 import type { CollectorMetrics } from '../observability/collector-metrics.ts';
 import type { PushBody } from '../summary/types.ts';
 import { pushSummary, PushError } from './push.ts';

@@ -1,7 +1,7 @@
 // The end of a run, in either mode: write --output, append the step summary, print the terminal report, then
 // push (or print the JSON). Everything after the stop fits in --push-timeout.
 import { renameSync, writeFileSync } from 'node:fs';
-import type { Logger } from 'pino';
+import type { Log as Logger } from '../observability/light-log.ts';
 import { appendStepSummary, stepSummaryMarkdown, terminalReport } from '../summary/report.ts';
 import type { PushBody } from '../summary/types.ts';
 import type { CollectorConfig } from './config.ts';

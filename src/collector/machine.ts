@@ -1,6 +1,6 @@
 // The kernel's clock-tick rate and page size, which /proc figures are counted in.
 import { readFileSync } from 'node:fs';
-import type { Logger } from 'pino';
+import type { Log as Logger } from '../observability/light-log.ts';
 import { parseAuxv, type AuxInfo } from '../proc/auxv.ts';
 import { ticksPerSecond } from '../units.ts';
 

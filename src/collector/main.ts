@@ -1,8 +1,8 @@
 // The `collector` program: parse flags, sample until SIGTERM/SIGINT, then summarise and push (or print).
 // `collector flush` delivers what earlier runs spooled.
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import { createHeldLogger, createLogger } from '../observability/log.ts';
+import type { Log as Logger } from '../observability/light-log.ts';
+import { createHeldLightLogger as createHeldLogger, createLightLogger as createLogger } from '../observability/light-log.ts';
 import { runWrapped } from './wrap.ts';
 import type { PushBody, RunSummary } from '../summary/types.ts';
 import { VERSION } from '../version.ts';

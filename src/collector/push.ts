@@ -1,7 +1,7 @@
 // Sends the summary to the receiver: POST with the push token, retried with exponential backoff and jitter on
 // connection errors, timeouts, 429 and 5xx (honouring Retry-After), never on other 4xx. Every attempt carries
 // the same body, so the same execution_id: the receiver keeps one row however many attempts land.
-import type { Logger } from 'pino';
+import type { Log as Logger } from '../observability/light-log.ts';
 import type { PushBody } from '../summary/types.ts';
 import { httpPost, type Post } from './http-post.ts';
 

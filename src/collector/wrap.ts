@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import type { Logger } from 'pino';
+import type { Log as Logger } from '../observability/light-log.ts';
 import { parseMountinfo } from '../cgroup/locate.ts';
 import type { ProcessScope } from '../sampling/sampler.ts';
 import type { PushBody } from '../summary/types.ts';

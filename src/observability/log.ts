@@ -1,22 +1,15 @@
-// Structured logs for both programs: pino records, secrets redacted by path as a second defence
-// (the first is never logging an object that holds a token).
+// Structured logs for the receiver: pino records, secrets redacted by path as a second defence
+// (the first is never logging an object that holds a token). The collector logs through light-log.ts instead.
 import { pino, destination, type Logger, type LoggerOptions } from 'pino';
+import { REDACT, REDACTED, textLine, type LogFormat, type LogLevel } from './light-log.ts';
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-export const LOG_FORMATS = ['json', 'text'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
-
-const REDACT = [
-  'token', 'pushToken', 'readToken', 'hmacKey', 'authorization',
-  '*.token', '*.pushToken', '*.readToken', '*.hmacKey', '*.authorization',
-  'req.headers.authorization', 'headers.authorization',
-];
+// The level and format lists live with the collector's pino-free logger (light-log.ts); the receiver takes them here.
+export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './light-log.ts';
 
 export const logOptions = (level: LogLevel): LoggerOptions => ({
   level,
   base: undefined, // pid and hostname add nothing in a pod's log stream
-  redact: { paths: REDACT, censor: '[redacted]' },
+  redact: { paths: [...REDACT], censor: REDACTED },
   timestamp: pino.stdTimeFunctions.isoTime,
 });
 
@@ -55,20 +48,5 @@ export function createHeldLogger(level: LogLevel, format: LogFormat, name: strin
 
 function textDestination(fd: number): { write(line: string): void } {
   const out = destination({ fd, sync: true });
-  const levels: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
-  return {
-    write(line: string) {
-      const { time, level, msg, name, ...rest } = JSON.parse(line) as Record<string, unknown>;
-      const fields = Object.entries(rest)
-        .map(([k, v]) => `${k}=${textValue(k, v)}`)
-        .join(' ');
-      out.write(`${String(time)} ${levels[level as number] ?? String(level)} ${String(name)}: ${String(msg)}${fields ? ' ' + fields : ''}\n`);
-    },
-  };
-}
-
-function textValue(key: string, v: unknown): string {
-  // An error reads as its message on a text line; the stack belongs in JSON logs.
-  if (key === 'err' && typeof v === 'object' && v !== null && 'message' in v) v = String(v.message);
-  return typeof v === 'string' && !/[\s"=]/.test(v) ? v : JSON.stringify(v);
+  return { write: (line: string) => out.write(textLine(JSON.parse(line) as Record<string, unknown>)) };
 }
