@@ -14,6 +14,7 @@ import { VERSION } from '../version.ts';
 import { ROUTES } from './http/routes.ts';
 import { readTokenGuard } from './http/auth.ts';
 import type { Store } from './store/types.ts';
+import { Pruner } from './maintenance/retention.ts';
 
 /** In-flight requests get this long (ms) after close() before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 5_000;
@@ -75,7 +76,12 @@ export async function startReceiver(config: ReceiverConfig, options: StartOption
         if (metrics !== undefined) serveMetrics(a, metrics, config.metrics.token);
         options.instrument?.(a);
       } });
+    const pruner = config.retentionMs === undefined ? undefined : new Pruner(store, { retentionMs: config.retentionMs,
+      now: options.now ?? (() => new Date()), log: logger.child({ component: 'retention' }), onBatch: metrics?.pruned,
+      onPass: metrics?.retentionPass });
+    if (pruner !== undefined) app.addHook('onClose', () => pruner.close()); // before the store closes (Receiver.close)
     await listen(app, config.listen.host, config.listen.port);
+    pruner?.start();
     const address = app.server.address() as AddressInfo;
     const receiver = new Receiver(app, store, address, options.shutdownGraceMs);
     logger.info({ address: address.address, port: address.port, url: receiver.url, store: store.kind,

@@ -39,7 +39,7 @@ test('openapi.json: valid OpenAPI 3, every API route with its parameters and tok
   assert.deepEqual(result.errors, undefined);
   assert.equal(result.valid, true);
   const doc = r.json as Doc;
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/v1/history/repo/{org}/{repo}/{workflow}/{job}', '/api/v1/jobs',
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/v1/export', '/api/v1/history/repo/{org}/{repo}/{workflow}/{job}', '/api/v1/jobs',
     '/api/v1/metrics', '/api/v1/metrics/repo/{org}/{repo}/{workflow}/{job}', '/api/v1/runs/{id}',
     '/api/v1/sizing/repo/{org}/{repo}/{workflow}/{job}', '/api/v1/token', '/healthz', '/metrics']);
   const sizing = doc.paths['/api/v1/sizing/repo/{org}/{repo}/{workflow}/{job}']?.get;

@@ -1,6 +1,7 @@
 // What the route schemas cannot say, for the OpenAPI document: per route template a summary, the token it takes,
 // and its answers. Documentation only: fastify validates requests with the route schemas and never sees these.
 import { API_ROUTES } from './api-routes.ts';
+import { EXPORT_ROUTE, NDJSON } from './export-routes.ts';
 
 const str = { type: 'string' } as const;
 const num = { type: 'number' } as const;
@@ -80,6 +81,10 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   [API_ROUTES.jobs]: { operationId: 'listJobs', summary: 'The jobs that have runs, with run count and latest run, paged', tags: ['query'], token: 'read',
     responses: { 200: { ...json(series(obj({ ...scope, runs: int, latest_received_at: str }))), headers: pageHeaders }, ...errors } },
   [API_ROUTES.run]: { operationId: 'getRun', summary: 'One stored run', tags: ['query'], token: 'read', responses: { 200: json(run), 404: error, ...errors } },
+  [EXPORT_ROUTE]: { operationId: 'exportRuns', summary: 'Every run matching the filters as NDJSON, in the order first stored, streamed (as receiver export)',
+    tags: ['operations'], token: 'read', responses: { 200: { description: 'One run a line', content: { [NDJSON]: { schema: obj({ ...scope,
+      run_id: str, execution_id: nullable(str), received_at: { type: 'string', format: 'date-time' },
+      payload: { type: 'object', description: 'The summary as pushed.', additionalProperties: true } }) } } }, ...errors } },
   '/healthz': { operationId: 'health', summary: 'Whether the store answers', tags: ['operations'], token: 'none',
     responses: { 200: text('ok'), 503: text('store unavailable') } },
   '/metrics': { operationId: 'metrics', summary: 'Prometheus metrics (with --metrics-token, that token as Bearer)', tags: ['operations'], token: 'none',

@@ -6,7 +6,10 @@ import { encodeRunStats, runStats } from '../sizing/run-stats.ts';
 import type { Scope, Store } from '../store/types.ts';
 import { pushToken, verifyPushToken } from '../token.ts';
 import { registerApiRoutes } from './api-routes.ts';
+import { registerExportRoutes } from './export-routes.ts';
 import { pushTokenPresent, readTokenGuard, requireBearer } from './auth.ts';
+import { logCompletion } from './log-controller.ts';
+import { runsJson } from './runs-json.ts';
 import { encodeCursor, parseQueryOptions } from './query-options.ts';
 import {
   findUnstorable, pushBodySchema, queryStringSchema, scopeParamsSchema, tokenBodySchema,
@@ -58,7 +61,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         { ...scope, run_id: b.run_id, execution_id: b.execution_id, payload: JSON.stringify(b.summary),
           stats: encodeRunStats(runStats(b.summary)) }, deps.now());
       // superseded: a push of this execution received later is stored and was kept; this one changed nothing.
-      req.log.info({ ...scope, runId: b.run_id, executionId: b.execution_id, id, replaced, superseded }, 'run stored');
+      logCompletion(req, { ...scope, runId: b.run_id, executionId: b.execution_id, id, replaced, superseded }, 'run stored');
       return reply.code(replaced ? 200 : 201).send({ id, replaced });
     });
 
@@ -70,7 +73,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
       // `{repo}` is the stored name with `/` as %2F (fastify decodes it inside the segment); a bare
       // name also matches `<org>/<name>`, as collectors store GITHUB_REPOSITORY.
       const repositories = repo.includes('/') ? [repo] : [repo, `${org}/${repo}`];
-      const rows = await deps.store.query({ organization: org, repositories, workflow, job, limit: limit + 1,
+      const rows = await deps.store.queryJson({ organization: org, repositories, workflow, job, limit: limit + 1,
         since, until, after });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
@@ -80,7 +83,7 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
         next.searchParams.set('cursor', cursor);
         void reply.header('x-next-cursor', cursor).header('link', `<${next.pathname}${next.search}>; rel="next"`);
       }
-      return page;
+      return reply.type('application/json; charset=utf-8').send(runsJson(page));
     });
 
   app.get(ROUTES.health, async (req, reply) => {
@@ -94,4 +97,5 @@ export function registerRoutes(app: FastifyInstance, deps: RouteDeps): void {
   });
 
   registerApiRoutes(app, deps); // sizing, history, jobs, runs and the dashboard (issue 9)
+  registerExportRoutes(app, deps); // GET /api/v1/export (issue 12)
 }

@@ -8,8 +8,11 @@ import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { selectHistorySql, selectJobsSql } from './history-sql.ts';
 import { EXECUTION_KEY, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
 import type {
-  HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunQuery, Store, StoredRun,
+  HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunQuery, Store, StoredRun, StoredRunJson,
 } from './types.ts';
+import { exportRunsSql, pruneRunsSql } from './maintenance-sql.ts';
+import { fromPgExportRow, importPgRuns, type PgExportRow } from './pg-maintenance.ts';
+import type { ExportQuery, ExportRow, ImportOutcome, ImportRun } from './types.ts';
 
 export type PgStoreOptions = {
   /** `postgres://` or `postgresql://` URL; PG* environment variables fill what it leaves out (e.g. PGPASSWORD). */
@@ -95,11 +98,14 @@ export class PgStore implements Store {
   }
 
   async query(q: RunQuery): Promise<StoredRun[]> {
-    const { sql, params } = selectRunsSql('postgres', q);
-    const { rows } = await this.#query<Row>(sql, params);
+    return (await this.queryJson(q)).map(({ payloadJson, ...r }) => ({ ...r, payload: JSON.parse(payloadJson) as unknown }));
+  }
+
+  async queryJson(q: RunQuery): Promise<StoredRunJson[]> {
+    const { sql, params } = selectRunsSql('postgres', q); // payload::text
+    const { rows } = await this.#query<Omit<Row, 'payload'> & { payload: string }>(sql, params);
     return rows.map((r) => ({ id: Number(r.id), organization: r.organization, repository: r.repository,
-      workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at.toISOString(),
-      payload: r.payload }));
+      workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at.toISOString(), payloadJson: r.payload }));
   }
 
   async history(q: HistoryQuery): Promise<HistoryRow[]> {
@@ -144,6 +150,30 @@ export class PgStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     await this.#pool.end();
+  }
+
+  // Export, import and retention (issue 12); the SQL is maintenance-sql.ts's, the import's transaction pg-maintenance.ts's.
+  async exportRuns(q: ExportQuery): Promise<ExportRow[]> {
+    const { sql, params } = exportRunsSql('postgres', q);
+    return (await this.#query<PgExportRow>(sql, params)).rows.map(fromPgExportRow);
+  }
+
+  async importRuns(runs: readonly ImportRun[]): Promise<ImportOutcome[]> {
+    let client: pg.PoolClient | undefined, failed = false;
+    try {
+      client = await this.#pool.connect();
+      return await importPgRuns(client, runs);
+    } catch (err) {
+      failed = true;
+      if (isUnavailable(err)) throw new StoreUnavailableError('postgres unavailable', { cause: err });
+      throw err;
+    } finally {
+      client?.release(failed); // a connection that failed mid-transaction is dropped, not reused
+    }
+  }
+
+  async pruneRuns(before: string, limit: number): Promise<number> {
+    return (await this.#query(pruneRunsSql('postgres'), [before, limit])).rowCount ?? 0;
   }
 
   async #query<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {

@@ -1,14 +1,17 @@
 // SQLite store through Node's built-in node:sqlite: one file, one connection, WAL.
 // node:sqlite is synchronous: a write blocks the event loop for its fsync (~1-5 ms on SSD) and a
 // 1000-row page for a few ms. That is fine for one summary per CI job; for more, use PostgreSQL.
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { StoreUnavailableError } from '../errors.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
+import { BACKSTOP_AUTOCHECKPOINT_PAGES, Checkpointer } from './sqlite-checkpointer.ts';
 import { selectHistorySql, selectJobsSql } from './history-sql.ts';
 import { EXECUTION_KEY, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
 import type {
-  HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunQuery, Store, StoredRun,
+  HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunQuery, Store, StoredRun, StoredRunJson,
 } from './types.ts';
+import { exportSqliteRuns, importSqliteRuns, pruneSqliteRuns } from './sqlite-maintenance.ts';
+import type { ExportQuery, ExportRow, ImportOutcome, ImportRun } from './types.ts';
 
 /**
  * How long a write waits for another process's write lock (ms), then SQLITE_BUSY (→ 503). The wait blocks the event
@@ -29,12 +32,26 @@ const PRAGMAS = `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode =
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 
+const SELECT_EXECUTION = `SELECT id FROM runs WHERE organization = ? AND repository = ? AND workflow = ? AND job = ?
+  AND execution_id = ?`;
+const UPSERT = `INSERT INTO runs (organization, repository, workflow, job, run_id, execution_id, received_at, payload, stats)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET} ${UPSERT_WHERE} RETURNING id`;
+/** Statements kept prepared; the page queries come in a handful of shapes (which filters are set), so this is a bound only. */
+const MAX_STATEMENTS = 64;
+
+type PendingPut = { run: RunInput; receivedAt: Date; resolve: (r: PutResult) => void; reject: (err: unknown) => void };
+
 type Row = { id: number; organization: string; repository: string; workflow: string; job: string;
   run_id: string; received_at: string; payload: string };
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
   readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  /** Pushes waiting for the next group commit (put). */
+  #pending: PendingPut[] = [];
+  /** Checkpoints off the event loop; undefined in memory. */
+  readonly #checkpointer: Checkpointer | undefined;
   #closed = false;
   /** A write gave up on the lock and none has succeeded since: writes wait CONTENDED_BUSY_TIMEOUT_MS only. */
   #contended = false;
@@ -44,6 +61,10 @@ export class SqliteStore implements Store {
     this.#db = new DatabaseSync(path);
     try {
       this.#db.exec(PRAGMAS);
+      if (path !== ':memory:' && path !== '') {
+        this.#db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_AUTOCHECKPOINT_PAGES}`);
+        this.#checkpointer = new Checkpointer(path);
+      }
       this.#migrate();
     } catch (err) {
       this.#db.close();
@@ -51,30 +72,76 @@ export class SqliteStore implements Store {
     }
   }
 
-  async put(run: RunInput, receivedAt: Date): Promise<PutResult> {
-    return this.#write(() => this.#transaction(() => {
-      // One connection and BEGIN IMMEDIATE: nothing can write between this look-up and the upsert.
-      const existing = run.execution_id === undefined ? undefined : this.#db
-        .prepare(`SELECT id FROM runs WHERE organization = ? AND repository = ? AND workflow = ? AND job = ?
-          AND execution_id = ?`)
-        .get(run.organization, run.repository, run.workflow, run.job, run.execution_id) as { id: number } | undefined;
-      const row = this.#db
-        .prepare(`INSERT INTO runs (organization, repository, workflow, job, run_id, execution_id, received_at, payload, stats)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET} ${UPSERT_WHERE} RETURNING id`)
-        .get(run.organization, run.repository, run.workflow, run.job, run.run_id, run.execution_id ?? null,
-          receivedAt.toISOString(), run.payload, run.stats ?? null) as { id: number } | undefined;
-      if (row === undefined && existing !== undefined) return { id: existing.id, replaced: true, superseded: true };
-      if (row === undefined) throw new Error('upsert returned no row');
-      return { id: row.id, replaced: existing !== undefined };
-    }));
+  /**
+   * Group commit: the pushes that arrive in one turn of the event loop (under load, those that queued up during the
+   * previous commit's fsync) are written in one transaction, so that one fsync serves them all. Each promise
+   * resolves only after that COMMIT: durability is unchanged. 6 KB summaries, synchronous=FULL, on the bench VM:
+   * 151 µs a push in transactions of 16, 560 µs one a transaction.
+   */
+  put(run: RunInput, receivedAt: Date): Promise<PutResult> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ run, receivedAt, resolve, reject });
+      if (this.#pending.length === 1) setImmediate(() => this.#commitPending());
+    });
+  }
+
+  #commitPending(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length === 0) return;
+    let results: PutResult[];
+    try {
+      results = this.#write(() => this.#transaction(() => batch.map((p) => this.#putRow(p.run, p.receivedAt))));
+    } catch (err) {
+      // A lock held elsewhere fails them all alike (503). Anything else may be one push's own fault: each alone.
+      if (batch.length === 1 || err instanceof StoreUnavailableError) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
+      for (const p of batch) {
+        try {
+          p.resolve(this.#write(() => this.#transaction(() => this.#putRow(p.run, p.receivedAt))));
+        } catch (e) {
+          p.reject(e);
+        }
+      }
+      return;
+    }
+    this.#checkpointer?.written(batch.length);
+    batch.forEach((p, i) => p.resolve(results[i]!));
+  }
+
+  #putRow(run: RunInput, receivedAt: Date): PutResult {
+    // One connection and BEGIN IMMEDIATE: nothing can write between this look-up and the upsert.
+    const existing = run.execution_id === undefined ? undefined : this.#prepared(SELECT_EXECUTION)
+      .get(run.organization, run.repository, run.workflow, run.job, run.execution_id) as { id: number } | undefined;
+    const row = this.#prepared(UPSERT).get(run.organization, run.repository, run.workflow, run.job, run.run_id,
+      run.execution_id ?? null, receivedAt.toISOString(), run.payload, run.stats ?? null) as { id: number } | undefined;
+    if (row === undefined && existing !== undefined) return { id: existing.id, replaced: true, superseded: true };
+    if (row === undefined) throw new Error('upsert returned no row');
+    return { id: row.id, replaced: existing !== undefined };
+  }
+
+  /** A statement prepared once per connection, not once per call (the profile of issue 10 had 6% in prepare and run). */
+  #prepared(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      if (this.#statements.size >= MAX_STATEMENTS) this.#statements.clear();
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   async query(q: RunQuery): Promise<StoredRun[]> {
+    return (await this.queryJson(q)).map(({ payloadJson, ...r }) => ({ ...r, payload: JSON.parse(payloadJson) as unknown }));
+  }
+
+  async queryJson(q: RunQuery): Promise<StoredRunJson[]> {
     const { sql, params } = selectRunsSql('sqlite', q);
-    const rows = unavailableOnBusy(() => this.#db.prepare(sql).all(...params) as Row[]);
+    const rows = unavailableOnBusy(() => this.#prepared(sql).all(...params) as Row[]);
     return rows.map((r) => ({ id: r.id, organization: r.organization, repository: r.repository,
-      workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at,
-      payload: JSON.parse(r.payload) as unknown }));
+      workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at, payloadJson: r.payload }));
   }
 
   async history(q: HistoryQuery): Promise<HistoryRow[]> {
@@ -123,8 +190,23 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#commitPending(); // pushes already accepted are written, not failed by the close
     this.#closed = true;
+    await this.#checkpointer?.close(); // first: the last connection to close checkpoints and removes the WAL
     this.#db.close();
+  }
+
+  // Export, import and retention (issue 12): sqlite-maintenance.ts, on this connection.
+  async exportRuns(q: ExportQuery): Promise<ExportRow[]> {
+    return unavailableOnBusy(() => exportSqliteRuns(this.#db, q));
+  }
+
+  async importRuns(runs: readonly ImportRun[]): Promise<ImportOutcome[]> {
+    return this.#write(() => this.#transaction(() => importSqliteRuns(this.#db, runs)));
+  }
+
+  async pruneRuns(before: string, limit: number): Promise<number> {
+    return this.#write(() => this.#transaction(() => pruneSqliteRuns(this.#db, before, limit)));
   }
 
   #migrate(): void {

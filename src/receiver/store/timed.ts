@@ -7,6 +7,7 @@ export function timedStore(store: Store, time: <T>(operation: StoreOperation, ru
     kind: store.kind,
     put: (run, receivedAt) => time('put', () => store.put(run, receivedAt)),
     query: (q) => time('query', () => store.query(q)),
+    queryJson: (q) => time('query', () => store.queryJson(q)),
     history: (q) => time('query', () => store.history(q)),
     saveStats: (rows) => time('put', () => store.saveStats(rows)),
     listJobs: (q) => time('query', () => store.listJobs(q)),
@@ -14,5 +15,8 @@ export function timedStore(store: Store, time: <T>(operation: StoreOperation, ru
     countRuns: () => time('count', () => store.countRuns()),
     ping: () => time('ping', () => store.ping()),
     close: () => store.close(),
+    exportRuns: (q) => time('query', () => store.exportRuns(q)),
+    importRuns: (runs) => time('put', () => store.importRuns(runs)),
+    pruneRuns: (before, limit) => time('prune', () => store.pruneRuns(before, limit)),
   };
 }

@@ -29,6 +29,9 @@ export type StoredRun = Scope & {
   readonly payload: unknown;
 };
 
+/** A stored run with its payload as the stored JSON text, for splicing into a response without parsing it. */
+export type StoredRunJson = Omit<StoredRun, 'payload'> & { readonly payloadJson: string };
+
 export type PutResult = {
   readonly id: number;
   /** True when an earlier row with the same scope and execution_id was replaced (keeping its id). */
@@ -96,6 +99,8 @@ export interface Store {
   put(run: RunInput, receivedAt: Date): Promise<PutResult>;
   /** Newest first by (received_at, id). */
   query(q: RunQuery): Promise<StoredRun[]>;
+  /** The same rows as query, each payload left as JSON text (the query route writes it into the response as is). */
+  queryJson(q: RunQuery): Promise<StoredRunJson[]>;
   /** A job's newest runs with their stats (sizing, dashboard). */
   history(q: HistoryQuery): Promise<HistoryRow[]>;
   /** Stores stats derived from payloads; a row replaced since (another received_at) is left alone. */
@@ -110,4 +115,39 @@ export interface Store {
   ping(): Promise<void>;
   /** Idempotent: the signal handler and a failed start may both call it. */
   close(): Promise<void>;
+  // Moving and pruning runs (issue 12); the SQL is maintenance-sql.ts's.
+  /** One page of runs in id order (the order they were first stored), after id `q.afterId`. */
+  exportRuns(q: ExportQuery): Promise<ExportRow[]>;
+  /** Stores runs with their own received_at in one transaction; what happened to each (maintenance-sql.ts importAction). */
+  importRuns(runs: readonly ImportRun[]): Promise<ImportOutcome[]>;
+  /** Deletes at most `limit` of the runs received before `before` (stored-time text); how many it deleted. */
+  pruneRuns(before: string, limit: number): Promise<number>;
 }
+
+/** One run as `receiver export` writes it (docs/receiver.md, "Moving runs between stores"). */
+export type ExportRow = Scope & {
+  readonly id: number;
+  readonly run_id: string;
+  readonly execution_id: string | null;
+  /** RFC 3339 UTC with milliseconds, as stored. */
+  readonly received_at: string;
+  /** The summary as JSON text. */
+  readonly payload: string;
+};
+
+/** Which runs to export: every field optional (exact stored values), one page of `limit`. */
+export type ExportQuery = Partial<Scope> & {
+  /** Inclusive lower bound on received_at (stored-time text). */
+  readonly since?: string | undefined;
+  /** Exclusive upper bound on received_at (stored-time text). */
+  readonly until?: string | undefined;
+  /** Rows with a greater id only: the last id of the previous page. */
+  readonly afterId?: number | undefined;
+  readonly limit: number;
+};
+
+/** A run to import: validated like a push, with the received_at it had where it was exported. */
+export type ImportRun = RunInput & { readonly received_at: string };
+
+/** imported: a new row; replaced: an older row of its execution updated; unchanged: already stored; skipped: a newer row of its execution is kept. */
+export type ImportOutcome = 'imported' | 'replaced' | 'unchanged' | 'skipped';
