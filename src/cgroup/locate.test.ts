@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import fs, { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { test } from 'node:test';
 import { fixturePath, fixtureText } from '../../test/support/fixtures.ts';
+import { recordOpens } from '../../test/support/open-spy.ts';
 import { parseCgroupFile } from './identity.ts';
 import type { CgroupEntry } from './identity.ts';
 import {
-  CgroupCounterReader, cgroupMountsAt, listsPid, locateCgroup, parseMountinfo, pathUnderRoot, resolveCgroupDirs,
+  cgroupMountsAt, listsPid, locateCgroup, parseMountinfo, pathUnderRoot, resolveCgroupDirs,
 } from './locate.ts';
 import type { CgroupDirs, CgroupMount } from './locate.ts';
+import { CgroupCounterReader, LIMIT_REFRESH } from './counter-reader.ts';
 
 // The ids the mountinfo fixtures were made with (see test/fixtures/mountinfo/FIXTURE.md).
 const POD = 'pod67c6ec6c-c1ab-4073-99d8-8d416ad289ee';
@@ -216,23 +217,39 @@ for (const c of readCases) {
   test(`CgroupCounterReader: ${c.name}`, () => assert.deepEqual(new CgroupCounterReader().read(c.dirs), c.want));
 }
 
-test('CgroupCounterReader: opens each file at most once a call, and the same files again next call', (t) => {
-  const opened: string[] = [];
-  const real = fs.openSync;
-  t.mock.method(fs, 'openSync', (...args: Parameters<typeof fs.openSync>) => {
-    opened.push(String(args[0]));
-    return real(...args);
-  });
-  syncBuiltinESMExports(); // locate.ts imported openSync by name
-  t.after(() => { t.mock.restoreAll(); syncBuiltinESMExports(); });
+test('CgroupCounterReader: opens each file at most once a call; limits on the first call and every LIMIT_REFRESH-th', (t) => {
+  const opened = recordOpens(t);
   const reader = new CgroupCounterReader();
   const dir = counters('v1/limited');
-  reader.read({ version: 1, memory: dir, cpuacct: dir, cpu: dir });
-  const first = opened.splice(0);
-  reader.read({ version: 1, memory: dir, cpuacct: dir, cpu: dir });
-  assert.deepEqual(new Set(first).size, first.length);
-  assert.deepEqual(opened, first);
-  assert.equal(first.length, 9);
+  const dirs = { version: 1, memory: dir, cpuacct: dir, cpu: dir } as const;
+  const first = reader.read(dirs);
+  const all = opened.splice(0);
+  assert.equal(new Set(all).size, all.length);
+  assert.equal(all.length, 9);
+  const limitFiles = ['cpu.cfs_quota_us', 'cpu.cfs_period_us', 'memory.limit_in_bytes'].map((f) => `${dir}/${f}`);
+  const usage = all.filter((p) => !limitFiles.includes(p));
+  assert.equal(usage.length, 6);
+  for (let call = 1; call < LIMIT_REFRESH; call++) {
+    assert.deepEqual(reader.read(dirs), first, 'limits as last read');
+    assert.deepEqual(opened.splice(0), usage, `call ${call}: usage files only`); // plain files: opened by path each time
+  }
+  assert.deepEqual(reader.read(dirs), first);
+  assert.deepEqual(opened.splice(0), all, 'the LIMIT_REFRESH-th call reads the limits again');
+  reader.forget(dirs);
+  reader.read(dirs);
+  assert.deepEqual(opened.splice(0), all, 'a forgotten cgroup is new again');
+});
+
+test('CgroupCounterReader: a changed limit shows at the next refresh', (t) => {
+  const dir = scratch(t);
+  files(dir, { 'cpu.stat': 'usage_usec 10\n', 'cpu.max': '50000 100000\n', 'memory.current': '4096\n', 'memory.max': '8192\n' });
+  const reader = new CgroupCounterReader();
+  const dirs = { version: 2, dir } as const;
+  assert.deepEqual([reader.read(dirs)?.cpuLimitCores, reader.read(dirs)?.memoryLimitBytes], [0.5, 8192]);
+  files(dir, { 'cpu.max': 'max 100000\n', 'memory.max': 'max\n' });
+  const seen = Array.from({ length: LIMIT_REFRESH - 1 }, () => reader.read(dirs));
+  assert.deepEqual(seen.map((c) => [c?.cpuLimitCores, c?.memoryLimitBytes]).at(-2), [0.5, 8192]);
+  assert.deepEqual(seen.map((c) => [c?.cpuLimitCores, c?.memoryLimitBytes]).at(-1), [null, null]);
 });
 
 test('CgroupCounterReader: a malformed file loses its own figures only, and is reported', (t) => {

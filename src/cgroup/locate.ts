@@ -1,9 +1,8 @@
 // Finds the directory that holds a container's own cgroup counters (through our cgroup mounts, --cgroup-root, or
-// the process's own view at /proc/<pid>/root) and reads them each sample. Facts: research/linux-accounting.md §2.5.
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+// the process's own view at /proc/<pid>/root); counter-reader.ts reads them each sample.
+// Facts: research/linux-accounting.md §2.5.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { ProcParseError } from '../proc/errors.ts';
-import type { Bytes, Cores, Seconds } from '../units.ts';
-import * as c from './counters.ts';
 import { groupingPath } from './identity.ts';
 import type { CgroupEntry } from './identity.ts';
 
@@ -132,7 +131,7 @@ export function cgroupMountsAt(dir: string): CgroupMount[] {
 // EINVAL: /proc/<pid>/mountinfo of a process whose mount namespace is being torn down (it is exiting).
 const UNREADABLE = new Set(['ENOENT', 'ENOTDIR', 'ESRCH', 'EACCES', 'EPERM', 'ENODEV', 'EINVAL']);
 /** Gone (process or cgroup removed: ENODEV on a deleted cgroup's open file) or not ours to read. */
-const unreadable = (err: unknown) => UNREADABLE.has((err as NodeJS.ErrnoException).code ?? '');
+export const unreadable = (err: unknown) => UNREADABLE.has((err as NodeJS.ErrnoException).code ?? '');
 
 export type LocateOptions = {
   /** What to resolve against: parseMountinfo(/proc/self/mountinfo), or cgroupMountsAt(--cgroup-root). */
@@ -169,7 +168,7 @@ export function locateCgroup(pid: number, entries: readonly CgroupEntry[], optio
   return dirs === undefined ? undefined : { dirs, via: 'proc-root' };
 }
 
-const dirList = (d: CgroupDirs) => // cpu and cpuacct often share one hierarchy, so one directory
+export const dirList = (d: CgroupDirs) => // cpu and cpuacct often share one hierarchy, so one directory
   d.version === 2 ? [d.dir] : [...new Set([d.memory, d.cpuacct, d.cpu])].filter((x): x is string => x !== undefined);
 
 /** Whether `dir/cgroup.procs` lists `pid` (pids appear as seen from the reader's PID namespace). */
@@ -185,121 +184,5 @@ function readOnce(path: string): string | undefined {
   } catch (err) {
     if (unreadable(err)) return undefined;
     throw err;
-  }
-}
-
-/** One container's counters, read in one call. CPU and memory figures come from the same source. */
-export type CgroupCounters = {
-  readonly source: 'cgroup-v2' | 'cgroup-v1';
-  /** All CPU time of the container, its exited processes included (v2 usage_usec, v1 cpuacct.usage). */
-  readonly cpuUsageSeconds?: Seconds;
-  readonly throttledPeriods?: number;
-  readonly totalPeriods?: number;
-  readonly throttledSeconds?: Seconds;
-  /** What the memory limit is enforced on: v2 memory.current, v1 memory.usage_in_bytes. */
-  readonly memoryCurrentBytes?: Bytes;
-  /** High-water mark since the cgroup was made: v2 memory.peak (Linux 5.19+), v1 memory.max_usage_in_bytes. */
-  readonly memoryPeakBytes?: Bytes;
-  /** null: the cgroup has no limit of its own (an ancestor's may still apply). */
-  readonly memoryLimitBytes?: Bytes | null;
-  readonly cpuLimitCores?: Cores | null;
-  /** Current − inactive file pages, at least 0: the figure kubelet evicts on. */
-  readonly workingSetBytes?: Bytes;
-  readonly oomKills?: number;
-};
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-
-/**
- * Reads containers' counters every sample, into one reused buffer. Synchronous on purpose: cgroup files are made in
- * memory and never wait on a disk; ~20 containers × 5–9 small files every 2 s. No file is read twice in one call.
- */
-export class CgroupCounterReader {
-  #buf = Buffer.allocUnsafe(8192); // v2 memory.stat is ~1.7 KiB on 6.x; grows for anything longer
-  readonly #onParseError: (err: ProcParseError) => void;
-
-  /** `onParseError`: a file not in the kernel's format; its figures stay undefined. By default it is thrown. */
-  constructor(options: { onParseError?: (err: ProcParseError) => void } = {}) {
-    this.#onParseError = options.onParseError ?? ((err) => { throw err; });
-  }
-
-  /** The whole file, or undefined when it is missing, gone or not ours to read. */
-  #text(path: string): string | undefined {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      if (unreadable(err)) return undefined;
-      throw err;
-    }
-    try {
-      let n = 0; // kernfs reports size 0 for every file: read until 0
-      for (let got; (got = readSync(fd, this.#buf, n, this.#buf.length - n, null)) > 0;) {
-        if ((n += got) === this.#buf.length) this.#buf = Buffer.concat([this.#buf, Buffer.allocUnsafe(n)]);
-      }
-      return this.#buf.toString('latin1', 0, n); // counter files are ASCII; latin1 decodes fastest
-    } catch (err) {
-      if (unreadable(err)) return undefined;
-      throw err;
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  /** The container's counters, or undefined when no file could be read (gone, hidden, or not permitted). */
-  read(dirs: CgroupDirs): CgroupCounters | undefined {
-    let read = false;
-    const text = (dir: string | undefined, file: string) => {
-      const t = dir === undefined ? undefined : this.#text(`${dir}/${file}`);
-      if (t !== undefined) read = true;
-      return t;
-    };
-    const parse = <T>(t: string | undefined, parser: (t: string) => T): T | undefined => {
-      if (t === undefined) return undefined;
-      try {
-        return parser(t);
-      } catch (err) {
-        if (!(err instanceof ProcParseError)) throw err;
-        this.#onParseError(err);
-        return undefined;
-      }
-    };
-    const get = <T>(dir: string | undefined, file: string, parser: (t: string) => T) =>
-      parse(text(dir, file), parser);
-    const bytesOf = (dir: string | undefined, file: string) => get(dir, file, (t) => c.parseMemoryBytes(file, t));
-
-    const out: Mutable<CgroupCounters> = { source: dirs.version === 2 ? 'cgroup-v2' : 'cgroup-v1' };
-    let cpu: c.CgroupCpuStat | undefined, stat: c.CgroupMemoryStat | undefined;
-    if (dirs.version === 2) {
-      const { dir } = dirs;
-      cpu = get(dir, 'cpu.stat', c.parseCpuStatV2);
-      out.cpuUsageSeconds = cpu?.usage;
-      out.cpuLimitCores = get(dir, 'cpu.max', c.parseCpuMax);
-      out.memoryCurrentBytes = bytesOf(dir, 'memory.current');
-      if (out.memoryCurrentBytes !== undefined) { // the other memory files come and go with the controller
-        out.memoryPeakBytes = bytesOf(dir, 'memory.peak');
-        out.memoryLimitBytes = get(dir, 'memory.max', c.parseMemoryMax);
-        out.oomKills = get(dir, 'memory.events', c.parseMemoryEvents)?.oomKill;
-        stat = get(dir, 'memory.stat', c.parseMemoryStatV2);
-      }
-    } else {
-      const { memory, cpuacct } = dirs;
-      out.cpuUsageSeconds = get(cpuacct, 'cpuacct.usage', c.parseCpuacctUsage);
-      cpu = get(dirs.cpu, 'cpu.stat', c.parseCpuStatV1);
-      const quota = text(dirs.cpu, 'cpu.cfs_quota_us');
-      const period = quota === undefined ? undefined : text(dirs.cpu, 'cpu.cfs_period_us');
-      if (period !== undefined) out.cpuLimitCores = parse(quota, (q) => c.parseCfsLimitV1(q, period));
-      out.memoryCurrentBytes = bytesOf(memory, 'memory.usage_in_bytes');
-      out.memoryPeakBytes = bytesOf(memory, 'memory.max_usage_in_bytes');
-      out.memoryLimitBytes = get(memory, 'memory.limit_in_bytes', c.parseMemoryLimitV1);
-      out.oomKills = get(memory, 'memory.oom_control', c.parseOomControl)?.oomKill;
-      stat = get(memory, 'memory.stat', c.parseMemoryStatV1);
-    }
-    if (!read) return undefined;
-    out.totalPeriods = cpu?.periods;
-    out.throttledPeriods = cpu?.throttledPeriods;
-    out.throttledSeconds = cpu?.throttled;
-    out.workingSetBytes = c.workingSet(out.memoryCurrentBytes, stat?.inactiveFile);
-    for (const k of Object.keys(out) as (keyof CgroupCounters)[]) if (out[k] === undefined) delete out[k];
-    return out;
   }
 }

@@ -77,3 +77,18 @@ test('ContainerCounters: a container that appears mid-run counts its cgroup\'s u
   c.observe('/pod/job', 10, parseCgroupFile('0::/pod/job\n'), true);
   assert.equal(c.read(seconds(2)).get('/pod/job')!.cpuCores, 0.2); // 0.4 s used since the cgroup was made, over 2 s
 });
+
+test('ContainerCounters: a cgroup removed and made again is located again through its next new process', (t) => {
+  const { root, set } = tree(t);
+  set('/pod/job', [99], 1_000_000, 50_000_000);
+  const c = new ContainerCounters({ mounts: mounts(root), procRoot: undefined });
+  for (let pid = 10; pid < 14; pid++) c.observe('/pod/job', pid, parseCgroupFile('0::/pod/job\n')); // not listed
+  set('/pod/job', [14], 1_000_000, 50_000_000);
+  c.observe('/pod/job', 14, parseCgroupFile('0::/pod/job\n')); // the last of its attempts
+  assert.equal(c.read(seconds(0)).size, 1);
+  rmSync(`${root}/pod/job`, { recursive: true });
+  assert.equal(c.read(seconds(1)).size, 0);
+  set('/pod/job', [20], 200_000, 10_000_000);
+  c.observe('/pod/job', 20, parseCgroupFile('0::/pod/job\n'));
+  assert.equal(c.read(seconds(1)).get('/pod/job')?.memoryBytes, 10_000_000 - 1000);
+});

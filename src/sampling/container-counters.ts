@@ -1,7 +1,8 @@
 // Each container's own cgroup counters, where they can be read: the kernel's accounting, which sees every
 // process (short-lived ones included) and the memory the limit is enforced on. Owns the located directories
 // and the previous readings that turn counters into rates.
-import { locateCgroup, CgroupCounterReader, type CgroupCounters, type CgroupDirs, type CgroupMount } from '../cgroup/locate.ts';
+import { CgroupCounterReader, type CgroupCounters } from '../cgroup/counter-reader.ts';
+import { locateCgroup, type CgroupDirs, type CgroupMount } from '../cgroup/locate.ts';
 import type { CgroupEntry } from '../cgroup/identity.ts';
 import type { ProcParseError } from '../proc/errors.ts';
 import { bytes, cores, seconds, type Bytes, type Cores, type Seconds } from '../units.ts';
@@ -74,7 +75,11 @@ export class ContainerCounters {
     for (const [key, t] of this.#byKey) {
       if (t.dirs === undefined || keys.some((other) => other !== key && isAncestor(key, other))) continue;
       const now = this.#reader.read(t.dirs);
-      if (now === undefined) { t.dirs = undefined; t.previous = undefined; continue; } // the cgroup is gone
+      if (now === undefined) { // the cgroup is gone: close its files, and locate it again through its next new process
+        this.#reader.forget(t.dirs);
+        t.dirs = undefined; t.previous = undefined; t.attempts = 0;
+        continue;
+      }
       const prev = t.previous ?? (t.fromZero && elapsed > 0 ? ZERO : undefined);
       t.previous = now;
       const delta = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? undefined : Math.max(0, a - b));

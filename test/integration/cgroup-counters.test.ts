@@ -6,11 +6,13 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseCgroupFile } from '../../src/cgroup/identity.ts';
-import { CgroupCounterReader, locateCgroup, parseMountinfo, resolveCgroupDirs } from '../../src/cgroup/locate.ts';
+import { CgroupCounterReader } from '../../src/cgroup/counter-reader.ts';
+import { locateCgroup, parseMountinfo, resolveCgroupDirs } from '../../src/cgroup/locate.ts';
 import type { CgroupDirs } from '../../src/cgroup/locate.ts';
 import { parseAuxv } from '../../src/proc/auxv.ts';
 import { parseStat } from '../../src/proc/stat.ts';
 import { unifiedMount } from '../support/cgroup.ts';
+import { recordOpens } from '../support/open-spy.ts';
 import { NODE, waitFor } from '../support/programs.ts';
 
 const skip = process.getuid?.() !== 0 && !process.env.CI ? 'needs root' : false;
@@ -158,4 +160,37 @@ test('cgroup counters: a container in its own cgroup and mount namespace is read
     assert.ok(theirs?.cpuUsageSeconds !== undefined && ours?.cpuUsageSeconds !== undefined);
     assert.ok(Math.abs(theirs.cpuUsageSeconds - ours.cpuUsageSeconds) < 0.05, `${theirs.cpuUsageSeconds} vs ${ours.cpuUsageSeconds}`);
     assertCpuNear(t, theirs.cpuUsageSeconds, cpuSecondsOf(pid), 'the container\'s own view');
+  });
+
+test('cgroup counters: descriptors stay open between readings; a removed cgroup reads as gone, a new one at its path is read',
+  { skip }, async (t) => {
+    const name = `rrc-counters-kept-${process.pid}`;
+    const mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+    const memory = mounts.find((m) => m.fsType === 'cgroup' && m.controllers.includes('memory'));
+    const cpuacct = mounts.find((m) => m.fsType === 'cgroup' && m.controllers.includes('cpuacct'));
+    const dirs: CgroupDirs = memory === undefined || cpuacct === undefined
+      ? { version: 2, dir: `${unifiedMount()}/${name}` }
+      : { version: 1, memory: `${memory.mountPoint}/${name}`, cpuacct: `${cpuacct.mountPoint}/${name}` };
+    const all = dirs.version === 2 ? [dirs.dir] : [dirs.memory ?? '', dirs.cpuacct ?? ''];
+    const opened = recordOpens(t);
+
+    const reader = new CgroupCounterReader();
+    await t.test('while the cgroup lives', async (st) => {
+      const undo = undoStack(st); // runs when this subtest ends: the burner killed, then the cgroups removed
+      cgroups(undo, all);
+      const first = reader.read(dirs);
+      assert.ok(first?.cpuUsageSeconds !== undefined, `${JSON.stringify(first)}`);
+      assert.ok(opened.splice(0).length > 0);
+      await start(undo, enter(all) + NODE_JS, BURN, 'burned'); // usage moves under the kept descriptors
+      opened.splice(0); // the shell's own opens
+      const second = reader.read(dirs);
+      assert.deepEqual(opened.splice(0), [], 'no file opened again');
+      assert.ok((second?.cpuUsageSeconds ?? 0) >= first.cpuUsageSeconds + 0.9, `${second?.cpuUsageSeconds} after a 1 s burner`);
+    });
+    assert.equal(reader.read(dirs), undefined, 'a removed cgroup is gone, not its last figures');
+    for (const d of all) mkdirSync(d);
+    t.after(() => { for (const d of all) rmdirSync(d); });
+    const again = reader.read(dirs);
+    assert.ok(again?.cpuUsageSeconds !== undefined && again.cpuUsageSeconds < 0.5, `a new cgroup: ${again?.cpuUsageSeconds}`);
+    reader.close();
   });
