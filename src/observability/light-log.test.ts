@@ -55,6 +55,7 @@ const calls: { name: string; use: (log: Log) => void }[] = [
   { name: 'system error', use: (l) => l.warn({ err: errors.system }, 'cannot read') },
   { name: 'error with a cause', use: (l) => l.error({ err: errors.caused }, 'x') },
   { name: 'a bare error', use: (l) => l.error(errors.bare, 'bare error') },
+  { name: 'a bare error, no message', use: (l) => l.error(errors.bare) },
   { name: 'not an error under err', use: (l) => l.error({ err: 'spawn ENOENT', command: 'make' }, 'not started') },
   { name: 'redacted top level', use: (l) => l.info({ token: 's3cret', pushToken: 'p', url: 'https://r' }, 'config') },
   { name: 'redacted one level down', use: (l) => l.info({ config: { pushToken: 'p', endpoint: 'e' } }, 'config') },
