@@ -52,9 +52,16 @@ export class CgroupCounterReader {
   /** Per cgroup: how many times it was read, and its limits as last read. */
   readonly #cgroups = new Map<string, { reads: number; limits: Limits }>();
 
-  /** `onParseError`: a file not in the kernel's format; its figures stay undefined. By default it is thrown. */
-  constructor(options: { onParseError?: (err: ProcParseError) => void } = {}) {
+  readonly #maxKept: number;
+
+  /**
+   * `onParseError`: a file not in the kernel's format; its figures stay undefined. By default it is thrown.
+   * `maxKept`: descriptors to keep open; past it, files are opened by path each time. @default 128: ProcReader keeps a
+   * quarter of RLIMIT_NOFILE, and 128 more stay well inside the common soft limit of 1,024 (18-25 containers).
+   */
+  constructor(options: { onParseError?: (err: ProcParseError) => void; maxKept?: number } = {}) {
     this.#onParseError = options.onParseError ?? ((err) => { throw err; });
+    this.#maxKept = options.maxKept ?? 128;
   }
 
   /** Closes the descriptors of a cgroup that is gone or no longer read, and forgets its limits. */
@@ -95,7 +102,7 @@ export class CgroupCounterReader {
       if (n < 0) return undefined;
       // kernfs reports size 0 and fails a removed cgroup's reads; a plain file (a --cgroup-root copy) may be replaced
       // or deleted under its descriptor unnoticed, so it is read by path each time.
-      keep = fstatSync(fd).size === 0;
+      keep = this.#kept.size < this.#maxKept && fstatSync(fd).size === 0;
       return this.#buf.toString('latin1', 0, n); // counter files are ASCII; latin1 decodes fastest
     } finally {
       if (keep) this.#kept.set(path, fd);

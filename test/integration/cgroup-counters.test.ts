@@ -185,6 +185,11 @@ test('cgroup counters: descriptors stay open between readings; a removed cgroup 
       opened.splice(0); // the shell's own opens
       const second = reader.read(dirs);
       assert.deepEqual(opened.splice(0), [], 'no file opened again');
+      const byPath = new CgroupCounterReader({ maxKept: 0 });
+      byPath.read(dirs);
+      opened.splice(0);
+      assert.ok(byPath.read(dirs)?.cpuUsageSeconds !== undefined);
+      assert.ok(opened.splice(0).length > 0, 'past maxKept, files are opened by path each time');
       assert.ok((second?.cpuUsageSeconds ?? 0) >= first.cpuUsageSeconds + 0.9, `${second?.cpuUsageSeconds} after a 1 s burner`);
     });
     assert.equal(reader.read(dirs), undefined, 'a removed cgroup is gone, not its last figures');
