@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredRunJson } from '../store/types.ts';
+import { parseJsonText } from '../store/sql.ts';
 import { runsJson } from './runs-json.ts';
 
 const run = (id: number, payload: unknown, fields: Partial<StoredRunJson> = {}): StoredRunJson => ({
@@ -10,7 +11,7 @@ const run = (id: number, payload: unknown, fields: Partial<StoredRunJson> = {}):
 
 // What the route answered before: fastify's JSON.stringify of the runs with their payloads parsed.
 const parsedThenSerialised = (runs: readonly StoredRunJson[]) =>
-  JSON.stringify(runs.map(({ payloadJson, ...r }) => ({ ...r, payload: JSON.parse(payloadJson) as unknown })));
+  JSON.stringify(runs.map(({ payloadJson, ...r }) => ({ ...r, payload: parseJsonText(payloadJson) })));
 
 const cases: { name: string; runs: StoredRunJson[] }[] = [
   { name: 'no runs', runs: [] },
@@ -23,5 +24,10 @@ const cases: { name: string; runs: StoredRunJson[] }[] = [
 for (const c of cases) {
   test(`runsJson: ${c.name}: the bytes JSON.stringify made of the parsed runs`, () => {
     assert.equal(runsJson(c.runs).toString('utf8'), parsedThenSerialised(c.runs));
+  });
+  test(`runsJson: ${c.name}, payloads as UTF-8 bytes (SQLite): the same bytes`, () => {
+    const asBytes = c.runs.map((r) => ({ ...r, payloadJson: new TextEncoder().encode(r.payloadJson as string) }));
+    assert.deepEqual(runsJson(asBytes), runsJson(c.runs));
+    assert.equal(runsJson(asBytes).toString('utf8'), parsedThenSerialised(c.runs));
   });
 }

@@ -4,12 +4,13 @@ import type { StoredRunJson } from '../store/types.ts';
 
 /**
  * The JSON array fastify would make of the runs with their payloads parsed: the same keys in the same order.
- * `payloadJson` must be JSON text as the stores keep it (JSON.stringify of a checked summary, or jsonb::text).
+ * `payloadJson` must be JSON text as the stores keep it (JSON.stringify of a checked summary, or jsonb::text), as a
+ * string or as its UTF-8 bytes.
  * A Buffer, not a string: a string concatenated from 200 pieces cost fastify 4 ms in Buffer.byteLength alone.
  */
 export function runsJson(runs: readonly StoredRunJson[]): Buffer {
   const s = JSON.stringify;
-  const parts: string[] = [];
+  const parts: (string | Uint8Array)[] = [];
   for (const [i, r] of runs.entries()) {
     parts.push(`${i === 0 ? '[' : '},'}{"id":${r.id},"organization":${s(r.organization)},"repository":${s(r.repository)},` +
       `"workflow":${s(r.workflow)},"job":${s(r.job)},"run_id":${s(r.run_id)},"received_at":${s(r.received_at)},"payload":`,
@@ -17,9 +18,15 @@ export function runsJson(runs: readonly StoredRunJson[]): Buffer {
   }
   parts.push(runs.length === 0 ? '[]' : '}]');
   let size = 0;
-  for (const p of parts) size += Buffer.byteLength(p);
+  for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p) : p.byteLength;
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const p of parts) at += out.write(p, at);
+  for (const p of parts) {
+    if (typeof p === 'string') at += out.write(p, at);
+    else {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+  }
   return out;
 }

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../errors.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { selectHistorySql, selectJobsSql } from './history-sql.ts';
-import { EXECUTION_KEY, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
+import { EXECUTION_KEY, parseJsonText, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
 import type {
   HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunQuery, Store, StoredRun, StoredRunJson,
 } from './types.ts';
@@ -98,7 +98,7 @@ export class PgStore implements Store {
   }
 
   async query(q: RunQuery): Promise<StoredRun[]> {
-    return (await this.queryJson(q)).map(({ payloadJson, ...r }) => ({ ...r, payload: JSON.parse(payloadJson) as unknown }));
+    return (await this.queryJson(q)).map(({ payloadJson, ...r }) => ({ ...r, payload: parseJsonText(payloadJson) }));
   }
 
   async queryJson(q: RunQuery): Promise<StoredRunJson[]> {

@@ -7,7 +7,8 @@ import type { RunQuery } from './types.ts';
  * a page of 100 summaries (~600 KB) parsed and serialised again cost more than the query itself.
  */
 const COLUMNS: Readonly<Record<Dialect, string>> = {
-  sqlite: 'id, organization, repository, workflow, job, run_id, received_at, payload',
+  // As BLOB: the UTF-8 bytes go into the response as they are, without a V8 string of each payload in between.
+  sqlite: 'id, organization, repository, workflow, job, run_id, received_at, CAST(payload AS BLOB) AS payload',
   postgres: 'id, organization, repository, workflow, job, run_id, received_at, payload::text AS payload',
 };
 
@@ -34,6 +35,10 @@ export function selectRunsSql(dialect: Dialect, q: RunQuery): { sql: string; par
   });
   return { sql: `${parts.join(' UNION ALL ')} ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)}`, params };
 }
+
+/** A stored payload as a value; SQLite's query pages carry it as UTF-8 bytes, PostgreSQL's as text. */
+export const parseJsonText = (json: string | Uint8Array): unknown =>
+  JSON.parse(typeof json === 'string' ? json : Buffer.from(json.buffer, json.byteOffset, json.byteLength).toString('utf8'));
 
 export const UPSERT_SET = 'run_id = excluded.run_id, payload = excluded.payload, received_at = excluded.received_at, stats = excluded.stats';
 /**

@@ -6,7 +6,7 @@ import { StoreUnavailableError } from '../errors.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, Checkpointer } from './sqlite-checkpointer.ts';
 import { selectHistorySql, selectJobsSql } from './history-sql.ts';
-import { EXECUTION_KEY, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
+import { EXECUTION_KEY, parseJsonText, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
 import type {
   HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunQuery, Store, StoredRun, StoredRunJson,
 } from './types.ts';
@@ -42,7 +42,7 @@ const MAX_STATEMENTS = 64;
 type PendingPut = { run: RunInput; receivedAt: Date; resolve: (r: PutResult) => void; reject: (err: unknown) => void };
 
 type Row = { id: number; organization: string; repository: string; workflow: string; job: string;
-  run_id: string; received_at: string; payload: string };
+  run_id: string; received_at: string; payload: Uint8Array };
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -134,7 +134,7 @@ export class SqliteStore implements Store {
   }
 
   async query(q: RunQuery): Promise<StoredRun[]> {
-    return (await this.queryJson(q)).map(({ payloadJson, ...r }) => ({ ...r, payload: JSON.parse(payloadJson) as unknown }));
+    return (await this.queryJson(q)).map(({ payloadJson, ...r }) => ({ ...r, payload: parseJsonText(payloadJson) }));
   }
 
   async queryJson(q: RunQuery): Promise<StoredRunJson[]> {
@@ -175,7 +175,7 @@ export class SqliteStore implements Store {
 
   async getRun(id: number): Promise<StoredRun | undefined> {
     const r = unavailableOnBusy(() => this.#db.prepare(`SELECT id, organization, repository, workflow, job, run_id,
-      received_at, payload FROM runs WHERE id = ?`).get(id) as Row | undefined);
+      received_at, payload FROM runs WHERE id = ?`).get(id) as (Omit<Row, 'payload'> & { payload: string }) | undefined);
     return r === undefined ? undefined : { id: r.id, organization: r.organization, repository: r.repository,
       workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at, payload: JSON.parse(r.payload) as unknown };
   }

@@ -30,7 +30,8 @@ export type StoredRun = Scope & {
 };
 
 /** A stored run with its payload as the stored JSON text, for splicing into a response without parsing it. */
-export type StoredRunJson = Omit<StoredRun, 'payload'> & { readonly payloadJson: string };
+/** `payloadJson`: the payload's JSON text, or its UTF-8 bytes (SQLite hands those over without decoding them). */
+export type StoredRunJson = Omit<StoredRun, 'payload'> & { readonly payloadJson: string | Uint8Array };
 
 export type PutResult = {
   readonly id: number;
