@@ -115,5 +115,15 @@ function isValid(b: Record<string, unknown>): boolean {
     if (typeof v !== 'string' || v.length < 1 || [...v].length > max || [...v].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '\x7f')) return false;
   }
   const s = b.summary;
-  return typeof s === 'object' && s !== null && !Array.isArray(s) && findUnstorable(b, 'body') === undefined;
+  return typeof s === 'object' && s !== null && !Array.isArray(s) && findUnstorable(b, 'body') === undefined && !poisoning(b);
+}
+
+/** A `__proto__` key, or `constructor` holding `prototype`, anywhere: refused as a 400 (docs/receiver.md, strict-input.ts). */
+function poisoning(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return v.some(poisoning);
+  if (Object.hasOwn(v, '__proto__')) return true;
+  const ctor = (v as Record<string, unknown>).constructor;
+  if (Object.hasOwn(v, 'constructor') && typeof ctor === 'object' && ctor !== null && Object.hasOwn(ctor, 'prototype')) return true;
+  return Object.values(v).some(poisoning);
 }
