@@ -1,6 +1,6 @@
 // Reads each container's cgroup counter files every sample, through kept descriptors, and its limits less often.
 // Where the files are is locate.ts's job. Facts: research/linux-accounting.md §2.5.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { fs } from '../node-builtins.ts';
 import { ProcParseError } from '../proc/errors.ts';
 import type { Bytes, Cores, Seconds } from '../units.ts';
 import * as c from './counters.ts';
@@ -69,13 +69,13 @@ export class CgroupCounterReader {
     this.#cgroups.delete(cgroupKey(dirs));
     const prefixes = dirList(dirs).map((d) => `${d}/`);
     for (const [path, fd] of this.#kept) {
-      if (prefixes.some((p) => path.startsWith(p))) { this.#kept.delete(path); closeSync(fd); }
+      if (prefixes.some((p) => path.startsWith(p))) { this.#kept.delete(path); fs.closeSync(fd); }
     }
   }
 
   /** Closes every kept descriptor. */
   close(): void {
-    for (const fd of this.#kept.values()) closeSync(fd);
+    for (const fd of this.#kept.values()) fs.closeSync(fd);
     this.#kept.clear();
     this.#cgroups.clear();
   }
@@ -87,11 +87,11 @@ export class CgroupCounterReader {
       const n = this.#readAll(kept);
       if (n >= 0) return this.#buf.toString('latin1', 0, n);
       this.#kept.delete(path);
-      closeSync(kept);
+      fs.closeSync(kept);
     }
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = fs.openSync(path, 'r');
     } catch (err) {
       if (unreadable(err)) return undefined;
       throw err;
@@ -102,11 +102,11 @@ export class CgroupCounterReader {
       if (n < 0) return undefined;
       // kernfs reports size 0 and fails a removed cgroup's reads; a plain file (a --cgroup-root copy) may be replaced
       // or deleted under its descriptor unnoticed, so it is read by path each time.
-      keep = this.#kept.size < this.#maxKept && fstatSync(fd).size === 0;
+      keep = this.#kept.size < this.#maxKept && fs.fstatSync(fd).size === 0;
       return this.#buf.toString('latin1', 0, n); // counter files are ASCII; latin1 decodes fastest
     } finally {
       if (keep) this.#kept.set(path, fd);
-      else closeSync(fd);
+      else fs.closeSync(fd);
     }
   }
 
@@ -115,7 +115,7 @@ export class CgroupCounterReader {
     try {
       for (let n = 0; ;) {
         const want = this.#buf.length - n;
-        const got = readSync(fd, this.#buf, n, want, n);
+        const got = fs.readSync(fd, this.#buf, n, want, n);
         n += got;
         // A short read is the end: kernfs fills the request unless the file ends (seq_read_iter), as a plain file does.
         if (got < want) return n;

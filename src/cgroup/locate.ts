@@ -1,7 +1,7 @@
 // Finds the directory that holds a container's own cgroup counters (through our cgroup mounts, --cgroup-root, or
 // the process's own view at /proc/<pid>/root); counter-reader.ts reads them each sample.
 // Facts: research/linux-accounting.md §2.5.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { fs } from '../node-builtins.ts';
 import { ProcParseError } from '../proc/errors.ts';
 import { groupingPath } from './identity.ts';
 import type { CgroupEntry } from './identity.ts';
@@ -111,18 +111,18 @@ export function resolveCgroupDirs(entries: readonly CgroupEntry[], mounts: reado
  */
 export function cgroupMountsAt(dir: string): CgroupMount[] {
   const v2 = (mountPoint: string): CgroupMount => ({ mountPoint, fsType: 'cgroup2', controllers: [], root: '/' });
-  if (existsSync(`${dir}/cgroup.controllers`)) return [v2(dir)];
+  if (fs.existsSync(`${dir}/cgroup.controllers`)) return [v2(dir)];
   let names: string[];
   try {
-    names = readdirSync(dir).sort();
+    names = fs.readdirSync(dir).sort();
   } catch (err) {
     if (unreadable(err)) return [];
     throw err;
   }
   return names.flatMap((name): CgroupMount[] => {
     const sub = `${dir}/${name}`;
-    if (existsSync(`${sub}/cgroup.controllers`)) return [v2(sub)];
-    if (!existsSync(`${sub}/cgroup.procs`)) return [];
+    if (fs.existsSync(`${sub}/cgroup.controllers`)) return [v2(sub)];
+    if (!fs.existsSync(`${sub}/cgroup.procs`)) return [];
     const controllers = name === 'systemd' ? ['name=systemd'] : name.split(',');
     return [{ mountPoint: sub, fsType: 'cgroup', root: '/', controllers }];
   });
@@ -180,7 +180,7 @@ export function listsPid(dir: string, pid: number): boolean {
 /** For reads once per container: readFileSync reads to the end although kernfs and /proc report size 0. */
 function readOnce(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8'); // mount points may be UTF-8 names
+    return fs.readFileSync(path, 'utf8'); // mount points may be UTF-8 names
   } catch (err) {
     if (unreadable(err)) return undefined;
     throw err;

@@ -1,7 +1,7 @@
 // The collector's lifecycle: sample every interval, and on stop take a last sample and summarise.
 // Owns the timer, the sampler and the accumulator; knows nothing about signals or the network.
 import type { Log as Logger } from '../observability/light-log.ts';
-import { readFileSync } from 'node:fs';
+import { fs } from '../node-builtins.ts';
 import { ContainerNamer } from '../cgroup/naming.ts';
 import { identityFromCgroupFile } from '../cgroup/identity.ts';
 import { cgroupMountsAt, parseMountinfo, type CgroupMount } from '../cgroup/locate.ts';
@@ -139,7 +139,7 @@ export class Collector {
 /** Our own container's key, from <proc>/self/cgroup; undefined where that cannot be read (a fixture tree). */
 function ownContainerKey(procPath: string): string | undefined {
   try {
-    return identityFromCgroupFile(readFileSync(`${procPath}/self/cgroup`, 'utf8')).key;
+    return identityFromCgroupFile(fs.readFileSync(`${procPath}/self/cgroup`, 'utf8')).key;
   } catch {
     return undefined;
   }
@@ -149,7 +149,7 @@ function ownContainerKey(procPath: string): string | undefined {
 function cgroupView(config: CollectorConfig): { mounts: CgroupMount[]; procRoot: string | undefined } {
   if (config.cgroupRoot !== undefined) return { mounts: cgroupMountsAt(config.cgroupRoot), procRoot: undefined };
   try {
-    return { mounts: parseMountinfo(readFileSync(`${config.procPath}/self/mountinfo`, 'utf8')), procRoot: config.procPath };
+    return { mounts: parseMountinfo(fs.readFileSync(`${config.procPath}/self/mountinfo`, 'utf8')), procRoot: config.procPath };
   } catch {
     return { mounts: [], procRoot: config.procPath };
   }

@@ -1,7 +1,8 @@
 // The collector's configuration: flags and environment variables parsed and validated once, here, with
 // one-line errors naming the field. Past this module, code takes CollectorConfig, never process.env.
 import { UsageError } from '../usage-error.ts';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
+import { nodeUtil } from '../node-builtins.ts';
 import { parseDurationMs, formatDuration } from './duration.ts';
 import { parseCpuQuantity, parseMemoryQuantity, QuantityError } from '../cgroup/quantity.ts';
 import type { ContainerLimits } from '../summary/accumulator.ts';
@@ -113,7 +114,7 @@ export function parseCollectorArgs(allArgs: readonly string[], env: NodeJS.Proce
   const wrapped = dashes < 0 ? [] : allArgs.slice(dashes + 1);
   const options: NonNullable<ParseArgsConfig['options']> = Object.fromEntries(Object.entries(FLAGS).map(([k, f]) =>
     [k, { type: f.type, ...('default' in f ? { default: f.default } : {}) }]));
-  const parsed = parseArgs({ args: argv.map(normalizeArg), strict: true, allowPositionals: true, allowNegative: true, options });
+  const parsed = nodeUtil().parseArgs({ args: argv.map(normalizeArg), strict: true, allowPositionals: true, allowNegative: true, options });
   const v = parsed.values as Record<string, string | boolean | undefined>;
   const positionals = parsed.positionals;
   if (v.help) return { kind: 'help' };

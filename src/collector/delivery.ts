@@ -1,6 +1,6 @@
 // Getting summaries to the receiver without losing one: the final push with retries, the spool when every
 // attempt fails, checkpoints while the job runs, and delivery of what earlier runs spooled.
-import { mkdirSync, renameSync } from 'node:fs';
+import { fs } from '../node-builtins.ts';
 import { basename, join } from 'node:path';
 import type { Log as Logger } from '../observability/light-log.ts';
 import type { CollectorMetrics } from '../observability/collector-metrics.ts';
@@ -94,8 +94,8 @@ export class Delivery {
         if (!(err instanceof PushError)) throw err;
         if (isFinalRejection(err)) {
           const rejected = join(this.#spool.dir, 'rejected');
-          mkdirSync(rejected, { recursive: true });
-          renameSync(path, join(rejected, basename(path)));
+          fs.mkdirSync(rejected, { recursive: true });
+          fs.renameSync(path, join(rejected, basename(path)));
           left--;
           this.#log.error({ path, status: err.status, reason: err.message }, 'spooled summary rejected; moved to rejected/');
         } else {

@@ -1,6 +1,6 @@
 // The end of a run, in either mode: write --output, append the step summary, print the terminal report, then
 // push (or print the JSON). Everything after the stop fits in --push-timeout.
-import { renameSync, writeFileSync } from 'node:fs';
+import { fs } from '../node-builtins.ts';
 import type { Log as Logger } from '../observability/light-log.ts';
 import { appendStepSummary, stepSummaryMarkdown, terminalReport } from '../summary/report.ts';
 import type { PushBody } from '../summary/types.ts';
@@ -30,8 +30,8 @@ export async function finishRun(o: FinishOptions): Promise<number> {
   log.info({ samples: s.sample_count, durationSeconds: s.duration_seconds, containers: s.containers.length }, 'run summarised');
   if (config.output !== undefined) {
     const tmp = `${config.output}.tmp-${process.pid}`;
-    writeFileSync(tmp, json);
-    renameSync(tmp, config.output); // a reader never sees half a file
+    fs.writeFileSync(tmp, json);
+    fs.renameSync(tmp, config.output); // a reader never sees half a file
     log.info({ path: config.output }, 'summary written');
   }
   const report = { name: o.title, limitsKnown: config.limits.size > 0 };

@@ -1,7 +1,8 @@
 // One HTTP POST over node:http or node:https, with the part of fetch's contract that push.ts relies on. fetch
 // would load undici, about 18 MiB of resident memory for a program whose budget is 50 MB (docs/benchmarks.md);
-// the http modules are loaded only when a push is made.
+// the http modules are loaded only when a push is made, through require (src/node-builtins.ts says why).
 import type { IncomingMessage } from 'node:http';
+import { nodeHttp, nodeHttps } from '../node-builtins.ts';
 
 export type PostInit = {
   readonly method: 'POST';
@@ -33,7 +34,7 @@ const MAX_BODY = 64 * 1024;
  */
 export async function httpPost(url: URL, init: PostInit): Promise<PostResponse> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`push endpoint: ${url.protocol} is not http: or https:`);
-  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const { request } = url.protocol === 'https:' ? nodeHttps() : nodeHttp();
   const signal = init.signal;
   signal.throwIfAborted();
   return new Promise<PostResponse>((resolve, reject) => {

@@ -1,6 +1,6 @@
 // The wrap mode's own cgroup: made for one run in every hierarchy we may write to, so the kernel counts every
 // process the command starts, daemons that leave its process tree included. Removed afterwards, always.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { fs } from '../node-builtins.ts';
 import type { CgroupMount } from '../cgroup/locate.ts';
 
 /** The v1 controllers whose counters the collector reads. */
@@ -29,10 +29,10 @@ export class JobCgroup {
     const made = new Map<string, string>();
     const wanted = mounts.filter((m) => m.fsType === 'cgroup2' || V1.some((c) => m.controllers.includes(c)));
     for (const m of wanted) {
-      if (!existsSync(`${m.mountPoint}/cgroup.procs`)) continue;
+      if (!fs.existsSync(`${m.mountPoint}/cgroup.procs`)) continue;
       const dir = `${m.mountPoint}/${name}`;
       try {
-        mkdirSync(dir);
+        fs.mkdirSync(dir);
         made.set(dir, m.mountPoint);
       } catch (err) {
         if (!NOT_PERMITTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
@@ -55,10 +55,10 @@ export class JobCgroup {
     for (const [dir, mount] of this.#parents) {
       for (let attempt = 0; ; attempt++) {
         try {
-          for (const pid of readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) {
-            try { writeFileSync(`${mount}/cgroup.procs`, pid); } catch { /* exited meanwhile */ }
+          for (const pid of fs.readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) {
+            try { fs.writeFileSync(`${mount}/cgroup.procs`, pid); } catch { /* exited meanwhile */ }
           }
-          rmdirSync(dir);
+          fs.rmdirSync(dir);
           break;
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;

@@ -1,12 +1,12 @@
 // The `collector` program: parse flags, sample until SIGTERM/SIGINT, then summarise and push (or print).
 // `collector flush` delivers what earlier runs spooled.
-import { randomUUID } from 'node:crypto';
 import type { Log as Logger } from '../observability/light-log.ts';
 import { createHeldLightLogger as createHeldLogger, createLightLogger as createLogger } from '../observability/light-log.ts';
 import { runWrapped } from './wrap.ts';
 import type { PushBody, RunSummary } from '../summary/types.ts';
 import { VERSION } from '../version.ts';
 import { Collector } from './collector.ts';
+import { randomExecutionId } from './execution-id.ts';
 import { helpText, parseCollectorArgs, UsageError, type CollectorConfig } from './config.ts';
 import { Delivery } from './delivery.ts';
 import { finishRun } from './finish.ts';
@@ -47,7 +47,7 @@ async function flush(config: CollectorConfig, log: Logger): Promise<number> {
 
 async function run(config: CollectorConfig, log: Logger): Promise<void> {
   const { clockTicks, pageSize } = machineConstants(log);
-  const executionId = randomUUID();
+  const executionId = randomExecutionId();
   // prom-client (and the server) only with --metrics-addr: loading it costs ~20 MiB of the 50 MB budget.
   const observability = config.metricsAddr === undefined ? undefined : await Promise.all([
     import('../observability/collector-metrics.ts'), import('../observability/metrics-server.ts')]);

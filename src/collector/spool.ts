@@ -1,7 +1,7 @@
 // Summaries that could not be pushed, kept on disk until a later start (or `collector flush`) delivers them.
 // Writes are atomic (temp file, fsync, rename, fsync of the directory): a reader sees a whole file or none,
 // also after a crash. A spooled file holds the push token (mode 0600): without it nobody could deliver it.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { fs } from '../node-builtins.ts';
 import { join } from 'node:path';
 import type { PushBody } from '../summary/types.ts';
 
@@ -19,21 +19,21 @@ export class Spool {
 
   /** Writes one summary; the file is named after its execution_id, so spooling a run twice keeps one file. */
   write(endpoint: URL, token: string, body: PushBody): string {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const name = `${body.execution_id.replace(/[^\w-]/g, '_')}${SUFFIX}`;
     const path = join(this.dir, name);
     const tmp = join(this.dir, `.${name}.${process.pid}.tmp`);
     const data: Spooled = { endpoint: endpoint.href, token, body, spooledAt: new Date().toISOString() };
-    const fd = openSync(tmp, 'w', 0o600);
+    const fd = fs.openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, JSON.stringify(data));
-      fsyncSync(fd);
+      fs.writeSync(fd, JSON.stringify(data));
+      fs.fsyncSync(fd);
     } finally {
-      closeSync(fd);
+      fs.closeSync(fd);
     }
-    renameSync(tmp, path);
-    const dirFd = openSync(this.dir, 'r'); // the rename itself is durable only once the directory is synced
-    try { fsyncSync(dirFd); } finally { closeSync(dirFd); }
+    fs.renameSync(tmp, path);
+    const dirFd = fs.openSync(this.dir, 'r'); // the rename itself is durable only once the directory is synced
+    try { fs.fsyncSync(dirFd); } finally { fs.closeSync(dirFd); }
     return path;
   }
 
@@ -41,7 +41,7 @@ export class Spool {
   list(): { entries: SpoolEntry[]; unreadable: string[] } {
     let names: string[];
     try {
-      names = readdirSync(this.dir).filter((n) => n.endsWith(SUFFIX) && !n.startsWith('.'));
+      names = fs.readdirSync(this.dir).filter((n) => n.endsWith(SUFFIX) && !n.startsWith('.'));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], unreadable: [] };
       throw err;
@@ -50,7 +50,7 @@ export class Spool {
     for (const name of names) {
       const path = join(this.dir, name);
       try {
-        const spooled = JSON.parse(readFileSync(path, 'utf8')) as Spooled;
+        const spooled = JSON.parse(fs.readFileSync(path, 'utf8')) as Spooled;
         if (typeof spooled.endpoint !== 'string' || typeof spooled.token !== 'string' || typeof spooled.body?.execution_id !== 'string') {
           throw new Error('not a spooled summary');
         }
@@ -64,6 +64,6 @@ export class Spool {
   }
 
   remove(path: string): void {
-    rmSync(path, { force: true });
+    fs.rmSync(path, { force: true });
   }
 }

@@ -1,15 +1,15 @@
 // `collector run [flags] -- CMD [ARGS...]`: starts CMD, measures it until it exits, summarises and pushes (or
 // prints) like the sidecar, and exits with CMD's code (128+N when CMD died of signal N). CMD runs in a cgroup made
 // for the run where one can be made, so the kernel counts every descendant; else its process tree is followed.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { fs, nodeChildProcess } from '../node-builtins.ts';
 import { constants } from 'node:os';
 import type { Log as Logger } from '../observability/light-log.ts';
 import { parseMountinfo } from '../cgroup/locate.ts';
 import type { ProcessScope } from '../sampling/sampler.ts';
 import type { PushBody } from '../summary/types.ts';
 import { Collector } from './collector.ts';
+import { randomExecutionId } from './execution-id.ts';
 import type { CollectorConfig } from './config.ts';
 import { Delivery } from './delivery.ts';
 import { finishRun } from './finish.ts';
@@ -22,7 +22,7 @@ const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const;
 const TREE_KEY = 'process-tree';
 
 export async function runWrapped(config: CollectorConfig, command: readonly string[], log: Logger, releaseLog: () => void): Promise<number> {
-  const executionId = randomUUID();
+  const executionId = randomExecutionId();
   const cgroup = config.makeCgroup ? JobCgroup.create(`rrc-run-${executionId.slice(0, 8)}`, ownMounts(config.procPath)) : undefined;
   const cmd: { pid?: number | undefined } = {}; // CMD's pid, once spawned
   const scope: ProcessScope = cgroup !== undefined ? cgroupScope(cgroup.key) : treeScope(() => cmd.pid);
@@ -33,8 +33,9 @@ export async function runWrapped(config: CollectorConfig, command: readonly stri
   collector.start(); // the baseline comes before CMD exists: all of CMD's CPU falls after it
 
   let child: ChildProcess;
+  const { spawn } = nodeChildProcess();
   const sh = '/bin/sh';
-  if (cgroup !== undefined && existsSync(sh)) {
+  if (cgroup !== undefined && fs.existsSync(sh)) {
     // The shell joins the cgroup, then becomes CMD: nothing CMD starts can run outside it.
     child = spawn(sh, ['-c', `${cgroup.enterScript()} && exec "$0" "$@"`, ...command], { stdio: 'inherit' });
   } else {
@@ -97,7 +98,7 @@ function ownMounts(procPath: string) {
   // Without root nothing may be made at the hierarchy roots; say so once instead of failing per mkdir.
   if (process.getuid?.() !== 0) return [];
   try {
-    return parseMountinfo(readFileSync(`${procPath}/self/mountinfo`, 'utf8'));
+    return parseMountinfo(fs.readFileSync(`${procPath}/self/mountinfo`, 'utf8'));
   } catch {
     return [];
   }

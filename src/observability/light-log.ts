@@ -1,7 +1,7 @@
 // The collector's logger: pino's JSON line shape (level number, ISO time, name, bindings, fields, msg; err as
 // pino's serializer writes it; the same secrets redacted) without loading pino, which cost the collector 20 ms of CPU
 // and 0.8 MiB before its first sample (docs/decisions.md, "Collector logs without pino").
-import { writeSync } from 'node:fs';
+import { fs } from '../node-builtins.ts';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -126,7 +126,7 @@ function stringify(v: unknown): string {
   }
 }
 
-const writeAll = (fd: number, line: string) => { writeSync(fd, line); };
+const writeAll = (fd: number, line: string) => { fs.writeSync(fd, line); };
 
 function sinkFor(format: LogFormat, write: (line: string) => void): Sink {
   return format === 'json' ? (r) => write(`${stringify(r)}\n`) : (r) => write(textLine(r));

@@ -1,17 +1,18 @@
 // A small HTTP server for /metrics and /healthz, hardened against slow clients like the receiver: headers
 // within 5 s, a whole request within 10 s, idle keep-alive 60 s; it closes within 5 s. Used by the collector,
 // whose main job is not serving HTTP, so plain node:http and no framework.
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { nodeHttp } from '../node-builtins.ts';
 
 export type Health = () => { readonly ok: boolean; readonly reason?: string };
 
 export type MetricsServer = { readonly url: string; close(): Promise<void> };
 
 export async function startMetricsServer(address: { host: string; port: number }, registry: Registry, health: Health): Promise<MetricsServer> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = nodeHttp().createServer((req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');

@@ -1,7 +1,7 @@
 // Reads /proc files into one reused buffer. Owned by the Sampler: one buffer serves every pid and interval.
 // Synchronous on purpose: /proc never waits on a disk, and open/read/close costs ~10 µs a process for three
 // files this way against ~200 µs through fs.promises (research/linux-accounting.md §7.1).
-import { closeSync, openSync, readFileSync, readSync, readdirSync } from 'node:fs';
+import { fs } from '../node-builtins.ts';
 
 // EINVAL: some files of a process that is exiting (its namespaces are being torn down).
 const GONE = new Set(['ENOENT', 'ESRCH', 'EINVAL']);
@@ -60,7 +60,7 @@ export class ProcReader {
     k.seen = this.#pass;
     if (k[file] < 0) {
       try {
-        k[file] = openSync(`${this.root}/${pid}/${file}`, 'r');
+        k[file] = fs.openSync(`${this.root}/${pid}/${file}`, 'r');
       } catch (err) {
         if (isGone(err) || (err as NodeJS.ErrnoException).code === 'EACCES') { this.#drop(pid, k); return -1; }
         throw err;
@@ -68,7 +68,7 @@ export class ProcReader {
     }
     try {
       // These files are made whole at each read: one read at offset 0 returns all of it.
-      return readSync(k[file], this.#buf, 0, this.#buf.length, 0);
+      return fs.readSync(k[file], this.#buf, 0, this.#buf.length, 0);
     } catch (err) {
       if (!isGone(err)) throw err;
       this.#drop(pid, k);
@@ -100,7 +100,7 @@ export class ProcReader {
   read(rel: string): number {
     let fd: number;
     try {
-      fd = openSync(`${this.root}/${rel}`, 'r');
+      fd = fs.openSync(`${this.root}/${rel}`, 'r');
     } catch (err) {
       if (isGone(err) || (err as NodeJS.ErrnoException).code === 'EACCES') return -1;
       throw err;
@@ -108,7 +108,7 @@ export class ProcReader {
     try {
       let n = 0;
       for (;;) {
-        const got = readSync(fd, this.#buf, n, this.#buf.length - n, null);
+        const got = fs.readSync(fd, this.#buf, n, this.#buf.length - n, null);
         if (got === 0) return n;
         n += got;
         if (n === this.#buf.length) this.#grow();
@@ -117,7 +117,7 @@ export class ProcReader {
       if (isGone(err)) return -1;
       throw err;
     } finally {
-      closeSync(fd);
+      fs.closeSync(fd);
     }
   }
 
@@ -130,7 +130,7 @@ export class ProcReader {
   /** The numeric entries of the root: one per process (thread-group leader). */
   listPids(): number[] {
     const pids: number[] = [];
-    for (const name of readdirSync(this.root)) {
+    for (const name of fs.readdirSync(this.root)) {
       const c = name.charCodeAt(0);
       if (c >= 0x30 && c <= 0x39) {
         const pid = Number(name);
@@ -148,7 +148,7 @@ export class ProcReader {
 }
 
 function closeKept(k: Kept): void {
-  for (const fd of [k.stat, k.statm]) if (fd >= 0) try { closeSync(fd); } catch { /* already gone */ }
+  for (const fd of [k.stat, k.statm]) if (fd >= 0) try { fs.closeSync(fd); } catch { /* already gone */ }
 }
 
 /**
@@ -157,7 +157,7 @@ function closeKept(k: Kept): void {
  */
 function keptBudget(): number {
   try {
-    const m = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
     const soft = m === null || m[1] === 'unlimited' ? 1_048_576 : Number(m[1]);
     return Math.max(0, Math.floor(soft / 8));
   } catch {

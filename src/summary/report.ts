@@ -1,6 +1,6 @@
 // The job's own view of a run: the Markdown step summary, the same tables for a terminal, and appending the
 // Markdown to $GITHUB_STEP_SUMMARY. Callers import from here; the modules beside it build the parts.
-import { open } from 'node:fs/promises';
+import { nodeFsPromises } from '../node-builtins.ts';
 
 export { stepSummaryMarkdown } from './report-markdown.ts';
 export { terminalReport } from './report-text.ts';
@@ -14,7 +14,7 @@ export type { ReportOptions } from './report-tables.ts';
  * `path`, for the caller to log: the job's result does not depend on its summary.
  */
 export async function appendStepSummary(path: string, markdown: string): Promise<void> {
-  const file = await open(path, 'a+'); // append-only writes; readable, to look at how the file ends
+  const file = await nodeFsPromises().open(path, 'a+'); // append-only writes; readable, to look at how the file ends
   try {
     const { size } = await file.stat();
     let lead = '';
