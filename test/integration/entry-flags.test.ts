@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { build } from 'esbuild';
 import { COLLECTOR_NODE_FLAGS } from '../../src/collector/node-flags.ts';
@@ -40,4 +40,10 @@ test('entry: the receiver runs without them, and flags given to node are kept', 
   assert.deepEqual([receiver.execArgv, receiver.args], [['--stack-size=900'], ['--addr=:0']]);
   const collector = JSON.parse(execFileSync(process.execPath, ['--stack-size=900', entry, 'collector'], { encoding: 'utf8' })) as Started;
   assert.deepEqual(collector.execArgv, [...COLLECTOR_NODE_FLAGS, '--stack-size=900']);
+});
+
+test('bin/run-node starts the collector with the same flags as the image', () => {
+  const script = readFileSync(new URL('../../bin/run-node', import.meta.url), 'utf8');
+  const flags = /if \[ "\$program" = collector \]; then flags="([^"]*)"; fi/.exec(script)?.[1];
+  assert.deepEqual(flags?.split(' '), [...COLLECTOR_NODE_FLAGS]);
 });
