@@ -50,7 +50,8 @@ export async function collectorOverhead(quick: boolean): Promise<Table[]> {
 
   const pct = col.map((m) => (100 * m.cpuSeconds) / m.wallSeconds);
   const rss = col.map((m) => m.memory.rss), hwm = col.map((m) => m.memory.hwm);
-  const cpuOk = median(pct) < 0.5, memOk = median(hwm) < 50;
+  // The issue's 50 MB is 47.7 MiB; the table is in MiB, as /proc/<pid>/status counts (KiB).
+  const cpuOk = median(pct) < 0.5, memOk = median(hwm) < 50e6 / 2 ** 20;
   return [{
     title: `Collector overhead: ${IDLE} idle processes (${n} in /proc), a sample every ${INTERVAL_MS / 1000} s`,
     columns: ['program', '% of one core', 'ratio to C pread', 'VmRSS MiB', 'VmHWM MiB', 'sample ms (median)'],
@@ -68,7 +69,7 @@ export async function collectorOverhead(quick: boolean): Promise<Table[]> {
         'CPU: utime+stime of the collector\'s /proc/<pid>/stat over the measured samples / wall time; ' +
         'C floor: procscan `--files stat,statm --interval-ms 2000` over as many passes, side by side.',
       `Target CPU < 0.5% of one core: ${verdict(cpuOk)} (${median(pct).toFixed(3)}%). ` +
-        `Target resident memory < 50 MB: ${verdict(memOk)} (peak ${median(hwm).toFixed(1)} MiB; an idle Node is ${median(nodeRss).toFixed(1)} MiB).`,
+        `Target resident memory < 50 MB (47.7 MiB): ${verdict(memOk)} (peak ${median(hwm).toFixed(1)} MiB; an idle Node is ${median(nodeRss).toFixed(1)} MiB).`,
     ],
   }];
 }
