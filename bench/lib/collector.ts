@@ -79,5 +79,5 @@ export type CollectorMeasure = {
   /** Processes per sample, as the collector counted them. */
   readonly processes: number;
   readonly medianDurationMs: number;
-  readonly memory: { readonly rss: number; readonly hwm: number };
+  readonly memory: { readonly rss: number; readonly hwm: number; readonly anon: number; readonly file: number };
 };

@@ -18,11 +18,14 @@ export function cpuTicks(pid: number): number {
 /** CPU seconds of a process so far. */
 export const cpuSeconds = (pid: number): number => cpuTicks(pid) / HZ;
 
-/** VmRSS and VmHWM of a process, in MiB. */
-export function memoryMiB(pid: number): { rss: number; hwm: number } {
+/**
+ * VmRSS and VmHWM of a process, in MiB, and VmRSS split into RssAnon (its own memory: heap, stacks) and RssFile
+ * (mapped files: for Node mostly the pages of the `node` binary it touched, shared with other Node processes).
+ */
+export function memoryMiB(pid: number): { rss: number; hwm: number; anon: number; file: number } {
   const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
-  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024 };
+  return { rss: kib('VmRSS') / 1024, hwm: kib('VmHWM') / 1024, anon: kib('RssAnon') / 1024, file: kib('RssFile') / 1024 };
 }
 
 /** Numeric entries of /proc: processes, kernel threads included. */
