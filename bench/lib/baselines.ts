@@ -24,9 +24,22 @@ export async function procscan(bin: string, o: { mode: 'open' | 'pread'; files: 
   Promise<ProcscanResult> {
   const args = ['--mode', o.mode, '--files', o.files, '--passes', String(o.passes)];
   if (o.intervalMs !== undefined) args.push('--interval-ms', String(o.intervalMs));
-  const out = await runToEnd(bin, args);
+  return resultLine(await runToEnd(bin, args), 'procscan');
+}
+
+/**
+ * One run of the anchors' node-scan.mjs (`--mode pread`): what Node itself spends reading the same files with
+ * kept descriptors, with the Node that runs the bench and no flags; its RESULT line, in procscan's shape.
+ */
+export async function nodeScan(node: string, anchors: string, o: { files: string; passes: number; intervalMs: number }): Promise<ProcscanResult> {
+  const out = await runToEnd(node, [`${anchors}/node-scan.mjs`, '--mode', 'pread', '--files', o.files, '--passes', String(o.passes),
+    '--interval-ms', String(o.intervalMs)]);
+  return resultLine(out, 'node-scan');
+}
+
+function resultLine(out: string, tool: string): ProcscanResult {
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-  if (line === undefined) throw new Error(`procscan printed no RESULT line:\n${out}`);
+  if (line === undefined) throw new Error(`${tool} printed no RESULT line:\n${out}`);
   const kv = new Map(line.slice(7).split(' ').map((p) => p.split('=') as [string, string]));
   const num = (k: string) => Number(kv.get(k));
   return { procs: num('procs'), cpuUsPerPass: num('cpu_us_per_pass'), cpuUsPerProc: num('cpu_us_per_proc'), cpuPercent: num('cpu_percent') };
