@@ -16,9 +16,9 @@ export class CollectorProcess {
    * Starts `node <flags> dist/collector.js --interval=<ms>ms --proc-path=/proc --log-level=debug`, printing its summary to
    * stdout; the flags are those the collector ships with (src/collector/node-flags.ts: bin/run-node and the image use them).
    */
-  constructor(intervalMs: number, extraArgs: readonly string[] = [], nodeArgs: readonly string[] = COLLECTOR_NODE_FLAGS) {
+  constructor(intervalMs: number, extraArgs: readonly string[] = [], nodeArgs: readonly string[] = COLLECTOR_NODE_FLAGS, env: NodeJS.ProcessEnv = {}) {
     this.child = new Child(NODE, [...nodeArgs, DIST.collector, `--interval=${intervalMs}ms`, '--proc-path=/proc',
-      '--log-level=debug', '--checkpoint-interval=0', ...extraArgs]);
+      '--log-level=debug', '--checkpoint-interval=0', ...extraArgs], { env: { ...process.env, ...env } });
     this.child.onLine((line) => {
       if (!line.includes('"sample taken"')) return;
       const r = JSON.parse(line) as { durationMs: number; processes: number };
