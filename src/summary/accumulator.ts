@@ -248,8 +248,9 @@ export class Accumulator {
         mapped: slot.name !== undefined,
       });
     }
-    // Named containers first, then the busiest.
-    out.sort((a, b) => Number(b.mapped) - Number(a.mapped) || b.cpu_cores.avg - a.cpu_cores.avg || a.name.localeCompare(b.name));
+    // Named containers first, then the busiest, then by name in code-unit order: the same on every machine, and
+    // localeCompare would load ICU's collation data (+3 MiB resident) into a collector with a memory budget.
+    out.sort((a, b) => Number(b.mapped) - Number(a.mapped) || b.cpu_cores.avg - a.cpu_cores.avg || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return out.map(({ mapped: _mapped, ...c }) => c);
   }
 }

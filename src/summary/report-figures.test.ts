@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, formatCores, formatDuration, formatPercent, memoryQuantity } from './report-figures.ts';
+import fc from 'fast-check';
+import { formatBytes, formatCores, formatCount, formatDuration, formatPercent, memoryQuantity } from './report-figures.ts';
 
 const KiB = 1024, MiB = 1024 ** 2, GiB = 1024 ** 3;
 const cases: { fn: (n: number) => string; name: string; table: [number, string][] }[] = [
@@ -25,3 +26,23 @@ const cases: { fn: (n: number) => string; name: string; table: [number, string][
 for (const c of cases) {
   test(`${c.name}: known figures`, () => assert.deepEqual(c.table.map(([n]) => c.fn(n)), c.table.map(([, want]) => want)));
 }
+
+test('formatCount: en-US grouping and at most N decimals, as toLocaleString writes them', () => {
+  assert.equal(formatCount(0), '0');
+  assert.equal(formatCount(999), '999');
+  assert.equal(formatCount(1000), '1,000');
+  assert.equal(formatCount(1234567), '1,234,567');
+  assert.equal(formatCount(0.1, 3), '0.1');
+  assert.equal(formatCount(0.1 * 100, 3), '10');
+  assert.equal(formatCount(1234.5, 3), '1,234.5');
+  assert.equal(formatCount(-1234, 0), '-1,234');
+  assert.equal(formatCount(-0.0001, 3), '0');
+  assert.equal(formatCount(Number.NaN), '—');
+  // Integers (counts of samples and processes) are exact; with decimals, ties may round differently from ICU's
+  // half-even, which a property over binary fractions would hit: compare where neither is a tie.
+  fc.assert(fc.property(fc.integer({ min: -1e12, max: 1e12 }), (n) => formatCount(n) === n.toLocaleString('en-US')));
+  fc.assert(fc.property(fc.integer({ min: 0, max: 1e9 }), fc.integer({ min: 0, max: 999 }), (whole, thousandths) => {
+    const x = whole + thousandths / 1000;
+    return formatCount(x, 3) === x.toLocaleString('en-US', { maximumFractionDigits: 3 });
+  }));
+});

@@ -1,7 +1,7 @@
 // The tables of the run report as plain cells: one row per container for CPU and for memory, and the top
 // processes. Shared by the Markdown step summary and the terminal report, which only lay the cells out.
 import {
-  UNKNOWN, cpuQuantity, formatBytes, formatCores, formatDuration, formatPercent, sourceLabel,
+  UNKNOWN, cpuQuantity, formatBytes, formatCores, formatCount, formatDuration, formatPercent, sourceLabel,
 } from './report-figures.ts';
 import { memoryPeak } from './report-warnings.ts';
 import type { ContainerSummary, ProcessSummary, RunSummary } from './types.ts';
@@ -107,7 +107,7 @@ export function processTable(ps: readonly ProcessSummary[], o: ReportOptions): T
 
 /** One line on how the figures were taken. */
 export function collectionLine(s: RunSummary): string {
-  const c = s.collection, n = (x: number) => x.toLocaleString('en-US');
+  const c = s.collection, n = (x: number) => formatCount(x);
   const vanished = c.processes_vanished > 0 ? ` (${n(c.processes_vanished)} exited before they could be read)` : '';
   return [
     `${n(s.sample_count)} samples every ${formatDuration(c.interval_seconds)}`,
@@ -131,7 +131,7 @@ export function notes(s: RunSummary, o: ReportOptions): string[] {
   const estimated = [s.cpu_total_percent, s.mem_used_bytes, ...s.containers.flatMap((c) => [c.cpu_cores, c.memory_bytes])]
     .map((stats) => stats.percentile_relative_error).filter((e): e is number => e !== undefined);
   if (estimated.length > 0) {
-    out.push(`Some percentiles are estimates within ${(Math.max(...estimated) * 100).toLocaleString('en-US', { maximumFractionDigits: 3 })}% (a long run: more distinct values than are counted exactly); peaks and averages are exact.`);
+    out.push(`Some percentiles are estimates within ${formatCount(Math.max(...estimated) * 100, 3)}% (a long run: more distinct values than are counted exactly); peaks and averages are exact.`);
   }
   return out;
 }

@@ -51,6 +51,13 @@ test('bundled collector: sampling and summarising load no network, crypto or chi
   assert.ok(!modules.includes('http'), 'node:http without a push endpoint');
 });
 
+test('bundled collector: no ICU-backed string or number formatting anywhere in the bundle', async (t) => {
+  // localeCompare, toLocaleString and Intl load ICU's data: 3 to 7 MiB resident each, at the first summary.
+  const b = await bundle(t);
+  const text = readFileSync(b.js, 'utf8');
+  assert.deepEqual(['localeCompare(', 'toLocaleString(', 'toLocaleDateString(', 'toLocaleTimeString(', 'Intl.'].filter((s) => text.includes(s)), []);
+});
+
 test('bundled collector: a push loads node:http and nothing of undici, tls or crypto', async (t) => {
   const b = await bundle(t);
   const server = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(202).end('{}')); });
