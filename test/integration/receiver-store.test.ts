@@ -150,6 +150,27 @@ describe('store (postgres) specifics', { skip: PG_SKIP, concurrency: true }, () 
     assert.deepEqual(rows.map((r) => r.version), MIGRATIONS.map((m) => m.version));
   });
 
+  test('postgres: open() waits out a migration that takes longer than the 5 s statement timeout, then serves', async (t) => {
+    // A migration rewriting the table takes that long at a million runs (migration 4: ~13 s); another replica running it
+    // holds the migration lock meanwhile.
+    const schema = await createTestSchema(t);
+    const holder = new pg.Client({ connectionString: PG_URL });
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock(hashtext($1))', [`rrc-receiver-migrations:${schema}`]); // postgres.ts MIGRATION_LOCK
+    const holdMs = 6_500;
+    const release = new Promise((resolve) => setTimeout(resolve, holdMs))
+      .then(() => holder.query('SELECT pg_advisory_unlock(hashtext($1))', [`rrc-receiver-migrations:${schema}`]));
+    t.after(() => release.finally(() => holder.end()));
+    const t0 = performance.now();
+    const store = await PgStore.open({ url: PG_URL, schema });
+    t.after(() => store.close());
+    const waited = performance.now() - t0;
+    await release;
+    assert.ok(waited >= holdMs - 100, `open() returned after ${waited.toFixed(0)} ms, before the lock was released`);
+    await store.put(run(A), at('2026-01-01T00:00:00.000Z'));
+    assert.equal((await query(store, A)).length, 1);
+  });
+
   test('postgres: the page query reads the scope index in order: no Sort node, even for bare + full names', async (t) => {
     const schema = await createTestSchema(t);
     const store = await PgStore.open({ url: PG_URL, schema });

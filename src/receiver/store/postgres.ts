@@ -54,21 +54,24 @@ export class PgStore implements Store {
     if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
       throw new Error(`postgres schema ${JSON.stringify(schema)} is not a lower-case identifier`);
     }
-    const pool = new pg.Pool({
+    const connection = {
       connectionString: options.url,
-      max: options.maxConnections ?? 10,
       connectionTimeoutMillis: TIMEOUT_MS,
+      application_name: 'rrc-receiver',
+      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    };
+    const pool = new pg.Pool({
+      ...connection,
+      max: options.maxConnections ?? 10,
       statement_timeout: TIMEOUT_MS,
       query_timeout: QUERY_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
-      application_name: 'rrc-receiver',
-      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
     });
     // An idle client losing its connection emits here; without a listener the process would crash.
     pool.on('error', (err) => options.logger?.warn({ err }, 'idle postgres connection failed'));
     const store = new PgStore(pool);
     try {
-      await store.#migrate(schema);
+      await migrate(new pg.Client({ ...connection, keepAlive: true }), schema);
     } catch (err) {
       await store.close();
       throw err;
@@ -184,35 +187,41 @@ export class PgStore implements Store {
       throw err;
     }
   }
+}
 
-  /** Session advisory lock on one connection, then one transaction per pending migration. */
-  async #migrate(schema: string | undefined): Promise<void> {
-    const client = await this.#pool.connect();
-    const lockKey = `${MIGRATION_LOCK}:${schema ?? ''}`;
+/**
+ * Applies the pending migrations on a connection of its own: a session advisory lock, then one transaction per
+ * migration. Without the pool's timeouts: a migration may rewrite the table (tens of seconds at millions of runs), and a
+ * replica starting meanwhile waits for the lock instead of failing. keepAlive still ends a connection gone dead.
+ */
+async function migrate(client: pg.Client, schema: string | undefined): Promise<void> {
+  // A broken connection also fails the pending query, which reports it; unhandled, this event would end the process.
+  client.on('error', () => undefined);
+  const lockKey = `${MIGRATION_LOCK}:${schema ?? ''}`;
+  try {
+    await client.connect();
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
     try {
-      await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
-      try {
-        if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-        await client.query(SCHEMA_MIGRATIONS_DDL.postgres);
-        const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
-        for (const m of pendingMigrations(rows.map((r) => r.version))) {
-          await client.query('BEGIN');
-          try {
-            await client.query(m.sql.postgres);
-            await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-            await client.query('COMMIT');
-          } catch (err) {
-            await client.query('ROLLBACK');
-            throw err;
-          }
+      if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await client.query(SCHEMA_MIGRATIONS_DDL.postgres);
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+      for (const m of pendingMigrations(rows.map((r) => r.version))) {
+        await client.query('BEGIN');
+        try {
+          await client.query(m.sql.postgres);
+          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
         }
-      } finally {
-        // If the connection broke, the server already dropped the lock with the session.
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
       }
     } finally {
-      client.release(true); // a fresh connection for requests: this one ran DDL and may be broken
+      // If the connection broke, the server already dropped the lock with the session.
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]).catch(() => undefined);
     }
+  } finally {
+    await client.end().catch(() => undefined); // requests use the pool's connections, not this one
   }
 }
 
