@@ -30,6 +30,31 @@ for (const kind of STORE_KINDS) {
       assert.match(String(rows[0]?.received_at), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     });
 
+    test('query: each payload comes back as the bytes pushed, its key order, spacing and number forms kept', async (t) => {
+      // PostgreSQL kept payloads as jsonb until migration 4, and printed them with its own key order and spacing.
+      const receiver = await startTestReceiver(t, await testStoreConfig(t, kind));
+      const token = await mint(receiver, README_SCOPE);
+      const summaries = [
+        { sample_count: 3, a_long_key_first: [1.5, -2e-7, null, true], n: 12025908429, big: 1e21, z: { y: 2, x: 1 } },
+        { name: 'ünïcødé ✓ "q" \\ \n \u2028 𝄞', duration_seconds: 600.25, containers: [], '': 0 },
+      ];
+      const texts = summaries.map((summary) => JSON.stringify(summary));
+      const ids: number[] = [];
+      for (const [i, summary] of summaries.entries()) {
+        const raw = JSON.stringify(pushBody(README_SCOPE, { run_id: `run-${i}`, summary }));
+        assert.ok(raw.includes(`"summary":${texts[i]!}}`), 'the push carries the summary as this text');
+        const pushed = await call(`${receiver.url}/api/v1/metrics`, { token, raw });
+        assert.equal(pushed.status, 201);
+        ids.push((pushed.json as { id: number }).id);
+      }
+      const res = await fetch(queryUrl(receiver, README_SCOPE), { headers: { authorization: `Bearer ${READ_TOKEN}` } });
+      assert.equal(res.status, 200);
+      const body = await res.text();
+      const times = (JSON.parse(body) as { received_at: string }[]).map((r) => r.received_at);
+      assert.equal(body, `[${[1, 0].map((i, k) => `{"id":${ids[i]!},"organization":"my-org","repository":"my-org/my-repo","workflow":"ci.yml",` +
+        `"job":"build","run_id":"run-${i}","received_at":"${times[k]!}","payload":${texts[i]!}}`).join(',')}]`);
+    });
+
     test('lookup: my-org%2Fmy-repo finds the stored my-org/my-repo; bare my-repo finds it and bare-named pushes', async (t) => {
       const receiver = await startTestReceiver(t, await testStoreConfig(t, kind));
       const bareScope = { ...README_SCOPE, repository: 'my-repo' };

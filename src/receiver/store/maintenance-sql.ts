@@ -33,7 +33,9 @@ export function exportRunsSql(dialect: Dialect, q: ExportQuery): { sql: string; 
   if (q.until !== undefined) where.push(`received_at < ${p(q.until, ts)}`);
   if (q.afterId !== undefined) where.push(`id > ${p(q.afterId)}`);
   const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
-  return { sql: `SELECT id, organization, repository, workflow, job, run_id, execution_id, received_at, payload
+  // PostgreSQL: the json column's text (pg would JSON.parse it), so that a line carries the payload as stored.
+  const payload = dialect === 'postgres' ? 'payload::text AS payload' : 'payload';
+  return { sql: `SELECT id, organization, repository, workflow, job, run_id, execution_id, received_at, ${payload}
     FROM runs ${filter} ORDER BY id LIMIT ${p(q.limit)}`, params };
 }
 
@@ -66,10 +68,10 @@ export function importSql(dialect: Dialect) {
      * execution arriving between the look-up and the insert (PostgreSQL, another process): it then keeps the newer.
      */
     insert: `INSERT INTO runs (organization, repository, workflow, job, run_id, execution_id, received_at, payload, stats)
-      VALUES (${n(1)}, ${n(2)}, ${n(3)}, ${n(4)}, ${n(5)}, ${n(6)}, ${at(7)}, ${n(8)}${dialect === 'postgres' ? '::jsonb' : ''}, ${n(9)})
+      VALUES (${n(1)}, ${n(2)}, ${n(3)}, ${n(4)}, ${n(5)}, ${n(6)}, ${at(7)}, ${n(8)}${dialect === 'postgres' ? '::json' : ''}, ${n(9)})
       ON CONFLICT ${EXECUTION_KEY} DO UPDATE SET ${UPSERT_SET} ${UPSERT_WHERE}`,
     /** [run_id, received_at, payload, stats, id, received_at]: replaces an older row of the same execution. */
-    update: `UPDATE runs SET run_id = ${n(1)}, received_at = ${at(2)}, payload = ${n(3)}${dialect === 'postgres' ? '::jsonb' : ''},
+    update: `UPDATE runs SET run_id = ${n(1)}, received_at = ${at(2)}, payload = ${n(3)}${dialect === 'postgres' ? '::json' : ''},
       stats = ${n(4)} WHERE id = ${n(5)} AND received_at < ${at(6)}`,
   };
 }

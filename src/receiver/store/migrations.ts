@@ -89,6 +89,22 @@ CREATE INDEX runs_scope_stats ON runs (organization, repository, workflow, job, 
 ANALYZE runs;`,
     },
   },
+  {
+    version: 4,
+    name: 'runs.payload as json on PostgreSQL',
+    // jsonb keeps a parsed, binary form, so every query page paid jsonb's output function: detoasting and printing
+    // 101 values took ~5 ms of a page of 100 runs (docs/benchmarks.md, "Query"). json keeps the text as given
+    // (validated on input) and prints it with a copy, so a page hands out the pushed bytes, as SQLite does. Nothing
+    // in SQL reads into a payload or compares payloads (json has no equality), so nothing needs jsonb.
+    // Changing the type rewrites the table once, TOAST and indexes included, under an ACCESS EXCLUSIVE lock: pushes
+    // and queries wait until it commits (~13 s at a million runs; docs/receiver.md, "Schema and migrations"). The stored text is what jsonb
+    // printed (its key order and spacing); runs pushed afterwards keep the text they were pushed with. SQLite already
+    // keeps the text.
+    sql: {
+      sqlite: 'SELECT 1;',
+      postgres: 'ALTER TABLE runs ALTER COLUMN payload TYPE json USING payload::text::json;',
+    },
+  },
 ];
 
 /** The migrations not yet in `applied`, in version order. */

@@ -8,10 +8,10 @@ const SQL = importSql('postgres');
 /** Imports take this transaction-level lock: two imports of one file at once cannot both insert a run. Pushes do not. */
 const IMPORT_LOCK = 'rrc-receiver-import';
 
-export type PgExportRow = Omit<ExportRow, 'id' | 'received_at' | 'payload'> & { id: string; received_at: Date; payload: unknown };
+/** The payload comes as the stored json text (exportRunsSql: payload::text). */
+export type PgExportRow = Omit<ExportRow, 'id' | 'received_at'> & { id: string; received_at: Date };
 
-export const fromPgExportRow = (r: PgExportRow): ExportRow => ({ ...r, id: Number(r.id), received_at: r.received_at.toISOString(),
-  payload: JSON.stringify(r.payload) });
+export const fromPgExportRow = (r: PgExportRow): ExportRow => ({ ...r, id: Number(r.id), received_at: r.received_at.toISOString() });
 
 /** One transaction for the whole batch; the caller releases the client (destroying it if this threw). */
 export async function importPgRuns(client: pg.PoolClient, runs: readonly ImportRun[]): Promise<ImportOutcome[]> {
