@@ -48,7 +48,7 @@ async function postgresStore(url: string): Promise<Store> {
   await c.connect();
   return {
     insert: async (rows) => {
-      const values = rows.map((_, r) => `(${Array.from({ length: 8 }, (_, k) => `$${r * 8 + k + 1}${k === 6 ? '::timestamptz' : k === 7 ? '::jsonb' : ''}`).join(', ')})`);
+      const values = rows.map((_, r) => `(${Array.from({ length: 8 }, (_, k) => `$${r * 8 + k + 1}${k === 6 ? '::timestamptz' : k === 7 ? '::json' : ''}`).join(', ')})`);
       await c.query(`INSERT INTO runs (${COLUMNS}) VALUES ${values.join(', ')}`, rows.flat());
     },
     size: async () => {
@@ -100,7 +100,7 @@ export async function storage(quick: boolean): Promise<Table[]> {
       `${machineLine()}; one run. Rows inserted with the receiver's column set through the stores' schema, 200 a transaction, ` +
         '16 distinct summaries (different seeds) cycled, 40 repositories x 7 jobs, one run every 30 s.',
       'Marginal = bytes added per run since the previous row: growth is linear when it matches bytes/run. SQLite: the database file after ' +
-        '`PRAGMA wal_checkpoint(TRUNCATE)`; PostgreSQL: pg_total_relation_size(\'runs\') (jsonb, TOAST compresses values over 2 KB).',
+        '`PRAGMA wal_checkpoint(TRUNCATE)`; PostgreSQL: pg_total_relation_size(\'runs\') (json since migration 4, TOAST compresses values over 2 KB).',
       ...(pgOk === true ? [] : [`PostgreSQL rows skipped: ${pgOk}`]),
     ],
   }];

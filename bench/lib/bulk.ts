@@ -61,7 +61,7 @@ export async function bulkPostgres(url: string, s: BulkSpec): Promise<void> {
           CASE WHEN i % $2 = 0 THEN $6 ELSE 'job-' || (i / 3000 % 5) END,
           (1000000 + i)::text, 'exec-' || i,
           to_timestamp($7::bigint + i * 30),
-          CASE WHEN i % $2 = 0 THEN $8::jsonb ELSE $9::jsonb END
+          CASE WHEN i % $2 = 0 THEN $8::json ELSE $9::json END
         FROM generate_series($1::bigint, $10::bigint) AS i`,
       [from, s.every, SCOPE.organization, SCOPE.repository, SCOPE.workflow, SCOPE.job, START_S, s.payload, s.filler,
         Math.min(s.rows, from + chunk) - 1]);

@@ -13,7 +13,7 @@ import { adminQuery } from './receiver.ts';
 /** A real collector summary: series, containers, top processes, large integers. */
 export const KNOWN_RUN = JSON.parse(readFileSync(`${ROOT}test/fixtures/summary/known-run.json`, 'utf8')) as Record<string, unknown>;
 
-/** One stored row, every column a move must keep; payload parsed (jsonb reorders keys), stats as stored or null. */
+/** One stored row, every column a move must keep; payload parsed (rows stored before migration 4 hold jsonb's key order), stats as stored or null. */
 export type DumpedRow = { organization: string; repository: string; workflow: string; job: string; run_id: string;
   execution_id: string | null; received_at: string; payload: unknown; stats: string | null };
 

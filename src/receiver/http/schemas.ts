@@ -82,7 +82,7 @@ export const MAX_DEPTH = 32;
 
 /**
  * The first value that no store could keep exactly, as `path: reason`, or undefined: a NUL (PostgreSQL
- * text and jsonb reject it), an unpaired surrogate (not encodable as UTF-8), a non-finite number
+ * text rejects it, and jsonb, which held payloads before migration 4, too), an unpaired surrogate (not encodable as UTF-8), a non-finite number
  * (1e400 parses to Infinity and would be stored as null), or nesting deeper than MAX_DEPTH.
  * Iterative, so hostile nesting cannot overflow the stack. Runs on every push: the walk keeps each value's key and
  * parent in flat arrays and spells a path only for the value that fails (building every path and entry list was
