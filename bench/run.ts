@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { machineLine, NODE, ROOT } from './lib/env.ts';
 
-export const BENCHES = ['startup', 'collector-cost', 'collector-overhead', 'collector-memory', 'receiver-ingest', 'receiver-query', 'storage'] as const;
+export const BENCHES = ['startup', 'collector-cost', 'collector-overhead', 'collector-limit', 'collector-memory', 'receiver-ingest', 'receiver-query', 'storage'] as const;
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' },
   build: { type: 'boolean', default: true } }, allowNegative: true });
