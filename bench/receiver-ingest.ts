@@ -2,7 +2,7 @@
 // and on PostgreSQL, with the project's own summary (about 5.6 KB, a fresh execution_id per push, so each push is
 // a new run), against the anchors' ceiling (bare node:http + one node:sqlite insert) at the receiver's durability
 // setting (WAL, synchronous=FULL), in the same run. Run alone: node bench/receiver-ingest.ts [--quick]
-// [--baseline-receiver OTHER/dist/receiver.js]: adds that build's receiver on SQLite as one more target, taking turns
+// [--baseline-receiver OTHER/dist/receiver.js]: adds that build's receiver on SQLite (and PostgreSQL) as more targets, taking turns
 // with the others, for a before/after in one run (the machine's load moves too much between runs).
 import { anchorsDir, benchArgs, machineLine, requireBuild, scratchDir } from './lib/env.ts';
 import { runCleanups } from './lib/children.ts';
@@ -34,6 +34,7 @@ export async function receiverIngest(quick: boolean, baseline?: string): Promise
     receiverTarget('receiver, SQLite (WAL, synchronous=FULL)', async () => `${scratch}/receiver-${++fresh}.db`),
     ...(pg === true ? [receiverTarget('receiver, PostgreSQL 15 (synchronous_commit=on)', () => tempDatabase('ingest'))] : []),
     ...(baseline === undefined ? [] : [receiverTarget(`baseline ${baseline}, SQLite`, async () => `${scratch}/baseline-${++fresh}.db`, baseline)]),
+    ...(baseline === undefined || pg !== true ? [] : [receiverTarget(`baseline ${baseline}, PostgreSQL 15`, () => tempDatabase('ingest'), baseline)]),
   ];
   const bodies = [{ label: 'summary, series-points 0', body: templatedBody(0) }];
   if (!quick) bodies.push({ label: 'summary, series-points 300 (collector default)', body: templatedBody(300) });
