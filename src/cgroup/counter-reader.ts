@@ -56,8 +56,8 @@ export class CgroupCounterReader {
 
   /**
    * `onParseError`: a file not in the kernel's format; its figures stay undefined. By default it is thrown.
-   * `maxKept`: descriptors to keep open; past it, files are opened by path each time. @default 128: ProcReader keeps a
-   * quarter of RLIMIT_NOFILE, and 128 more stay well inside the common soft limit of 1,024 (18-25 containers).
+   * `maxKept`: descriptors to keep open; past it, files are opened by path each time. @default 128: ProcReader leaves
+   * 1,024 of RLIMIT_NOFILE free (three quarters of the common 1,024), and 128 more fit in that (18-25 containers).
    */
   constructor(options: { onParseError?: (err: ProcParseError) => void; maxKept?: number } = {}) {
     this.#onParseError = options.onParseError ?? ((err) => { throw err; });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
-import { ProcReader } from './proc-reader.ts';
+import { keptBudgetFor, ProcReader } from './proc-reader.ts';
 import { parseStat } from '../proc/stat.ts';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -46,4 +46,16 @@ test('ProcReader: beyond its budget it reads by open/read/close, keeping nothing
   reader.beginPass();
   assert.ok(reader.readKept(process.pid, 'stat') > 0);
   assert.equal(openFds(), before);
+});
+
+test('keptBudgetFor: all but 1,024 descriptors, two a process, and never less than an eighth of the limit', () => {
+  assert.equal(keptBudgetFor(1024), 128); // the common default: 256 descriptors, a quarter
+  assert.equal(keptBudgetFor(4096), 1536);
+  assert.equal(keptBudgetFor(20_000), 9488); // this VM: 5,000 processes now all keep theirs
+  assert.equal(keptBudgetFor(1_048_576), 523_776); // containerd's default
+  assert.equal(keptBudgetFor(64), 8);
+  assert.equal(keptBudgetFor(0), 0);
+  for (const soft of [16, 256, 1024, 2048, 65_536, 1_048_576]) {
+    assert.ok(2 * keptBudgetFor(soft) <= Math.max(soft - 1024, soft / 4), `${soft}: leaves room for the rest`);
+  }
 });
