@@ -6,10 +6,10 @@ import { fs, nodeCrypto } from '../node-builtins.ts';
 /** Formats 16 random bytes as a version 4, variant 1 UUID (RFC 9562, section 5.4). */
 export function uuidV4(random: Uint8Array): string {
   if (random.length !== 16) throw new RangeError(`uuidV4: needs 16 random bytes, got ${random.length}`);
-  const b = Uint8Array.from(random);
+  const b = Buffer.from(random); // a copy: the caller's bytes stay as they are
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
-  const hex = Buffer.from(b).toString('hex');
+  const hex = b.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 

@@ -1,6 +1,7 @@
 // Summaries that could not be pushed, kept on disk until a later start (or `collector flush`) delivers them.
 // Writes are atomic (temp file, fsync, rename, fsync of the directory): a reader sees a whole file or none,
 // also after a crash. A spooled file holds the push token (mode 0600): without it nobody could deliver it.
+import { compareText } from '../compare.ts';
 import { fs } from '../node-builtins.ts';
 import { join } from 'node:path';
 import type { PushBody } from '../summary/types.ts';
@@ -59,8 +60,7 @@ export class Spool {
         unreadable.push(path);
       }
     }
-    // ISO 8601 times in UTC sort as text; not localeCompare, whose ICU collator costs 3 MiB resident.
-    entries.sort((a, b) => (a.spooled.spooledAt < b.spooled.spooledAt ? -1 : a.spooled.spooledAt > b.spooled.spooledAt ? 1 : 0));
+    entries.sort((a, b) => compareText(a.spooled.spooledAt, b.spooled.spooledAt)); // ISO 8601 times in UTC sort as text
     return { entries, unreadable };
   }
 

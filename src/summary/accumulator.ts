@@ -7,6 +7,7 @@
 // state as percentile_relative_error. Chart points: exact max and mean of whole runs of intervals (downsample.ts).
 import type { Sample } from '../sampling/sample.ts';
 import { containerIdentity } from '../cgroup/identity.ts';
+import { compareText } from '../compare.ts';
 import type { Bytes, Cores } from '../units.ts';
 import { Series } from './series.ts';
 import { roundTo } from './stats.ts';
@@ -248,9 +249,8 @@ export class Accumulator {
         mapped: slot.name !== undefined,
       });
     }
-    // Named containers first, then the busiest, then by name in code-unit order: the same on every machine, and
-    // localeCompare would load ICU's collation data (+3 MiB resident) into a collector with a memory budget.
-    out.sort((a, b) => Number(b.mapped) - Number(a.mapped) || b.cpu_cores.avg - a.cpu_cores.avg || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Named containers first, then the busiest, then by name.
+    out.sort((a, b) => Number(b.mapped) - Number(a.mapped) || b.cpu_cores.avg - a.cpu_cores.avg || compareText(a.name, b.name));
     return out.map(({ mapped: _mapped, ...c }) => c);
   }
 }
