@@ -2,7 +2,8 @@
 // `collector flush` delivers what earlier runs spooled.
 import type { Log as Logger } from '../observability/light-log.ts';
 import { createHeldLightLogger as createHeldLogger, createLightLogger as createLogger } from '../observability/light-log.ts';
-import { runWrapped } from './wrap.ts';
+import { FORWARDED, runWrapped } from './wrap.ts';
+import { latchSignals, type SignalLatch } from './signals.ts';
 import type { PushBody, RunSummary } from '../summary/types.ts';
 import { VERSION } from '../version.ts';
 import { Collector } from './collector.ts';
@@ -27,12 +28,13 @@ async function main(argv: string[]): Promise<number | undefined> {
   if (parsed.kind === 'version') { process.stdout.write(`collector ${VERSION}\n`); return 0; }
   const config = parsed.config;
   if (parsed.kind === 'wrap') {
+    const signals = latchSignals(FORWARDED);
     const { logger, release } = createHeldLogger(config.logLevel, config.logFormat, 'collector');
-    return runWrapped(config, parsed.command, logger, release);
+    return runWrapped(config, parsed.command, logger, release, signals);
   }
-  const log = createLogger(config.logLevel, config.logFormat, 'collector');
-  if (parsed.kind === 'flush') return flush(config, log);
-  await run(config, log);
+  if (parsed.kind === 'flush') return flush(config, createLogger(config.logLevel, config.logFormat, 'collector'));
+  const signals = latchSignals(['SIGTERM', 'SIGINT']); // before anything slow: a pod stopped at once still gets its summary
+  await run(config, createLogger(config.logLevel, config.logFormat, 'collector'), signals);
   return undefined; // runs until a signal
 }
 
@@ -45,7 +47,7 @@ async function flush(config: CollectorConfig, log: Logger): Promise<number> {
   return left === 0 ? 0 : 1;
 }
 
-async function run(config: CollectorConfig, log: Logger): Promise<void> {
+async function run(config: CollectorConfig, log: Logger, signals: SignalLatch): Promise<void> {
   const { clockTicks, pageSize } = machineConstants(log);
   const executionId = randomExecutionId();
   // prom-client (and the server) only with --metrics-addr: loading it costs ~20 MiB of the 50 MB budget.
@@ -93,8 +95,7 @@ async function run(config: CollectorConfig, log: Logger): Promise<void> {
       (err: unknown) => { log.error({ err }, 'summary lost'); process.exit(1); },
     );
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  signals.handTo(onSignal);
 }
 
 const code = await main(process.argv.slice(2));

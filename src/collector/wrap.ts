@@ -15,13 +15,16 @@ import { Delivery } from './delivery.ts';
 import { finishRun } from './finish.ts';
 import { JobCgroup } from './job-cgroup.ts';
 import { machineConstants } from './machine.ts';
+import type { SignalLatch, StopSignal } from './signals.ts';
 
-/** The signals a runner or a user sends to stop a step; each is passed on to CMD. */
-const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const;
+/** The signals a runner or a user sends to stop a step; each is passed on to CMD. main.ts latches them first. */
+export const FORWARDED: readonly StopSignal[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
 /** The key the process-tree scope counts CMD's processes under. */
 const TREE_KEY = 'process-tree';
 
-export async function runWrapped(config: CollectorConfig, command: readonly string[], log: Logger, releaseLog: () => void): Promise<number> {
+/** `signals` has latched FORWARDED since the program started: one caught before CMD exists reaches CMD at spawn. */
+export async function runWrapped(config: CollectorConfig, command: readonly string[], log: Logger, releaseLog: () => void,
+  signals: SignalLatch): Promise<number> {
   const executionId = randomExecutionId();
   const cgroup = config.makeCgroup ? JobCgroup.create(`rrc-run-${executionId.slice(0, 8)}`, ownMounts(config.procPath)) : undefined;
   const cmd: { pid?: number | undefined } = {}; // CMD's pid, once spawned
@@ -42,13 +45,20 @@ export async function runWrapped(config: CollectorConfig, command: readonly stri
     child = spawn(command[0]!, command.slice(1), { stdio: 'inherit' });
   }
   cmd.pid = child.pid;
-  // With a terminal, Ctrl-C already reached CMD (same process group): passing SIGINT on would send it twice.
-  const forward = (signal: NodeJS.Signals) => {
+  // Once CMD has exited, a stop signal means the runner will not wait for the push: spool the summary and exit.
+  const abortPush = new AbortController();
+  let exited = false;
+  signals.handTo((signal) => {
+    if (exited) {
+      log.warn({ signal }, 'signal after the command ended: giving up on the push');
+      abortPush.abort();
+      return;
+    }
+    // With a terminal, Ctrl-C already reached CMD (same process group): passing SIGINT on would send it twice.
     if (signal === 'SIGINT' && process.stdin.isTTY) return;
     log.info({ signal }, 'passing the signal on to the command');
     child.kill(signal);
-  };
-  for (const signal of FORWARDED) process.on(signal, forward);
+  });
 
   const code = await new Promise<number>((resolve) => {
     child.on('error', (err: NodeJS.ErrnoException) => { // not found, not executable: as a shell would answer
@@ -57,7 +67,7 @@ export async function runWrapped(config: CollectorConfig, command: readonly stri
     });
     child.on('exit', (exitCode, signal) => resolve(exitCode ?? 128 + (signal === null ? 0 : constants.signals[signal])));
   });
-  for (const signal of FORWARDED) process.off(signal, forward);
+  exited = true;
   const summary = collector.stop();
   const failedRemoval = await cgroup?.remove();
   if (failedRemoval !== undefined && failedRemoval.length > 0) log.warn({ dirs: failedRemoval }, 'the run\'s cgroup could not be removed');
@@ -72,7 +82,8 @@ export async function runWrapped(config: CollectorConfig, command: readonly stri
   const flushed = delivery?.flushSpool(config.pushTimeoutMs);
   // stdout belongs to CMD: the JSON goes there only when the summary has no other way out.
   const printJson = config.output === undefined && config.stepSummary === undefined;
-  await finishRun({ config, body, log, delivery, flushed, signal: new AbortController().signal, printJson, title: command.join(' ') });
+  await finishRun({ config, body, log, delivery, flushed, signal: abortPush.signal, printJson, title: command.join(' ') });
+  signals.release();
   return code;
 }
 

@@ -4,9 +4,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type Socket } from 'node:net';
 import { needsRoot, unifiedMount } from '../support/cgroup.ts';
 import { NODE, startProgram, waitFor } from '../support/programs.ts';
 import type { PushBody } from '../../src/summary/types.ts';
+import { parseCollectorArgs } from '../../src/collector/config.ts';
+import { latchSignals } from '../../src/collector/signals.ts';
+import { runWrapped } from '../../src/collector/wrap.ts';
+import { createHeldLightLogger } from '../../src/observability/light-log.ts';
 
 function outDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(`${tmpdir()}/rrc-wrap-`);
@@ -60,11 +65,57 @@ describe('collector run', () => {
 
   test('SIGTERM sent to the collector reaches the command', async (t) => {
     const dir = outDir(t);
-    const c = wrap(dir, ['--no-cgroup'], ['sh', '-c', `trap 'echo got-term > ${dir}/term; exit 7' TERM; : > ${dir}/ready; while :; do sleep 0.05; done`]);
+    // Bounded (about 10 s) so that a collector dying of the signal fails this test instead of leaving a loop behind.
+    const c = wrap(dir, ['--no-cgroup'], ['sh', '-c',
+      `trap 'echo got-term > ${dir}/term; exit 7' TERM; : > ${dir}/ready; i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done`]);
     await waitFor('the command to set its trap', () => (existsSync(`${dir}/ready`) ? true : undefined));
     c.child.kill('SIGTERM');
-    assert.equal(await c.exited, 7);
+    assert.equal(await c.exited, 7, `signal ${c.child.signalCode}: ${c.stderr}`);
     assert.equal(readFileSync(`${dir}/term`, 'utf8'), 'got-term\n');
+  });
+
+  test('a signal caught before the command exists reaches it as soon as it is spawned', async (t) => {
+    // The collector latches stop signals from its first line; a runner cancelling a step at once must not kill the
+    // collector (the command would be orphaned) nor be lost. Here the signal is caught before runWrapped spawns.
+    const dir = outDir(t);
+    const parsed = parseCollectorArgs(['run', '--no-cgroup', '--interval=100ms', `--output=${dir}/summary.json`, '--log-level=error',
+      '--', 'sleep', '30'], {});
+    assert.equal(parsed.kind, 'wrap');
+    if (parsed.kind !== 'wrap') return;
+    const signals = latchSignals(['SIGHUP']);
+    const dispatched = new Promise((resolve) => process.once('SIGHUP', resolve));
+    process.kill(process.pid, 'SIGHUP');
+    await dispatched;
+    const { logger, release } = createHeldLightLogger('error', 'json', 'collector');
+    const started = performance.now();
+    assert.equal(await runWrapped(parsed.config, parsed.command, logger, release, signals), 128 + 1); // sleep died of SIGHUP
+    assert.ok(performance.now() - started < 10_000, 'sleep ran its 30 s: the signal was not passed on');
+    assert.equal(process.listenerCount('SIGHUP'), 0, 'the latch was released');
+  });
+
+  test('a signal after the command ended gives up on a hanging push: the summary is spooled, the command\'s code kept', async (t) => {
+    const dir = outDir(t);
+    const sockets = new Set<Socket>();
+    const hanging = createServer((socket) => { sockets.add(socket); }); // accepts, never answers
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    t.after(() => { for (const s of sockets) s.destroy(); hanging.close(); });
+    const { port } = hanging.address() as { port: number };
+    const c = startProgram('collector', ['run', '--interval=100ms', '--no-cgroup', '--log-format=json',
+      `--push-endpoint=http://127.0.0.1:${port}/api/v1/metrics`, '--push-timeout=60s', `--spool-dir=${dir}/spool`, '--', 'sh', '-c', 'exit 4'],
+    { COLLECTOR_PUSH_TOKEN: 't', GITHUB_REPOSITORY_OWNER: 'o', GITHUB_REPOSITORY: 'o/r', GITHUB_WORKFLOW: 'w', GITHUB_JOB: 'j', GITHUB_RUN_ID: '1' });
+    let exitCode: number | null | undefined;
+    void c.exited.then((code) => { exitCode = code; });
+    await waitFor('the push to be under way', () => {
+      if (exitCode !== undefined) throw new Error(`the collector exited (${exitCode}) before pushing: ${c.stderr}`);
+      return sockets.size > 0 ? true : undefined;
+    }, 20_000);
+    assert.match(c.stderr, /"msg":"the command exited"/);
+    const signalled = performance.now();
+    c.child.kill('SIGTERM');
+    assert.equal(await c.exited, 4, `signal ${c.child.signalCode}: ${c.stderr}`);
+    assert.ok(performance.now() - signalled < 10_000, 'the collector waited out the push after the signal');
+    assert.match(c.stderr, /"msg":"signal after the command ended: giving up on the push"/);
+    assert.equal(readdirSync(`${dir}/spool`).filter((n) => n.endsWith('.summary.json')).length, 1, c.stderr);
   });
 
   test('without a cgroup: a one-core burner read along the process tree is about one core', async (t) => {
