@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
-import { keptBudgetFor, ProcReader } from './proc-reader.ts';
+import { keptBudgetFor, lastPidOfLoadavg, ProcReader } from './proc-reader.ts';
 import { parseStat } from '../proc/stat.ts';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -57,5 +57,46 @@ test('keptBudgetFor: all but 1,024 descriptors, two a process, and never less th
   assert.equal(keptBudgetFor(0), 0);
   for (const soft of [16, 256, 1024, 2048, 65_536, 1_048_576]) {
     assert.ok(2 * keptBudgetFor(soft) <= Math.max(soft - 1024, soft / 4), `${soft}: leaves room for the rest`);
+  }
+});
+
+test('lastPidOfLoadavg: the last field, with or without its newline; -1 for anything else', () => {
+  const last = (text: string) => lastPidOfLoadavg(Buffer.from(text), Buffer.byteLength(text));
+  assert.equal(last('0.52 0.58 0.59 2/415 96511\n'), 96511);
+  assert.equal(last('0.00 0.00 0.00 1/80 1'), 1);
+  assert.equal(last('0.00 0.00 0.00 1/80 4194304 \n'), 4194304);
+  for (const bad of ['', '\n', '96511', '0.52 0.58 0.59 2/415 x\n', '0.52 0.58 0.59 2/415 12345678901\n', '0.5 1/2 -3\n']) {
+    assert.equal(last(bad), -1, JSON.stringify(bad));
+  }
+});
+
+test('ProcReader on the real /proc: a process started after a listing is in the next one', async () => {
+  const reader = new ProcReader('/proc');
+  reader.beginPass();
+  const before = reader.listPids();
+  assert.ok(reader.listedFresh, 'the first pass lists');
+  reader.endPass(before);
+  const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+  try {
+    reader.beginPass();
+    const after = reader.listPids();
+    assert.ok(reader.listedFresh && after.includes(child.pid!), `pid ${child.pid} not listed`);
+    reader.endPass(after);
+    // With nothing started in between (retried: other tests start processes too), the last pass's pids are reused.
+    let reused = false;
+    let alive = after;
+    for (let i = 0; i < 50 && !reused; i++) {
+      reader.beginPass();
+      const pids = reader.listPids();
+      reused = !reader.listedFresh;
+      if (reused) assert.deepEqual(pids, alive, 'a pass without a listing reads what the last one found alive');
+      alive = pids.filter((pid) => pid !== before[0]); // what a sampler reports alive need not be all it was given
+      reader.endPass(alive);
+    }
+    assert.ok(reused, 'every pass listed /proc although pids were allocated only sometimes');
+  } finally {
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    reader.close();
   }
 });

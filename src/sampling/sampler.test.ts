@@ -135,6 +135,45 @@ describe('Sampler', () => {
   });
 });
 
+describe('Sampler: /proc is listed only when its pid namespace has allocated a pid since the last listing', () => {
+  const proc = (pid: number): FakeProcess => ({ pid, comm: 'sleep', ppid: 1, utime: 1, start: OLD, cgroup: '/runner' });
+  const pids = (s: Sample) => s.processes.map((p) => p.pid);
+
+  test('an unmoved cursor reads the last pass\'s processes again; a moved one lists the new process', (t) => {
+    const { proc: tree, step } = setup(t);
+    tree.setLastPid(100);
+    assert.deepEqual(pids(step([proc(10), proc(11)])), [10, 11]);
+    // A directory the kernel could not have made without allocating a pid: unseen while the cursor stands still,
+    // which shows the listing was skipped.
+    assert.deepEqual(pids(step([proc(10), proc(11), proc(12)])), [10, 11]);
+    tree.setLastPid(101);
+    assert.deepEqual(pids(step([proc(10), proc(11), proc(12)])), [10, 11, 12]);
+  });
+
+  test('a process that exited with the cursor unmoved is dropped, and is not counted as vanished mid-sample', (t) => {
+    const { proc: tree, step } = setup(t);
+    tree.setLastPid(100);
+    step([proc(10), proc(11)]);
+    const s = step([proc(10)]);
+    assert.deepEqual([pids(s), s.vanished], [[10], 0]);
+  });
+
+  test('the root is listed at least every tenth sample, whatever the cursor says', (t) => {
+    const { proc: tree, step } = setup(t);
+    tree.setLastPid(100);
+    step([proc(10)]); // listed
+    const seen: number[][] = [];
+    for (let i = 0; i < 10; i++) seen.push(pids(step([proc(10), proc(12)])));
+    assert.deepEqual(seen.map((p) => p.length), [1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
+  });
+
+  test('a tree without loadavg and self (a copied /proc) is listed at every sample', (t) => {
+    const { step } = setup(t);
+    step([proc(10)]);
+    assert.deepEqual(pids(step([proc(10), proc(12)])), [10, 12]);
+  });
+});
+
 describe('Sampler: CPU of children that exit between samples', () => {
   const shell = (cutime: number, utime = 10): FakeProcess => ({ pid: 100, comm: 'bash', ppid: 1, utime, cutime, start: OLD, cgroup: '/runner' });
 

@@ -170,9 +170,13 @@ export class Sampler {
     const stat = this.#stat;
     const refresh = this.#memoryRefresh;
     reader.beginPass();
-    for (const pid of reader.listPids()) {
+    const pids = reader.listPids();
+    const listed = reader.listedFresh; // else a pid that fails to read exited before this sample: not a vanish
+    const alive: number[] = [];
+    for (const pid of pids) {
       let n = reader.readKept(pid, 'stat');
-      if (n <= 0) { vanished++; continue; }
+      if (n <= 0) { if (listed) vanished++; continue; }
+      alive.push(pid);
       const buf = reader.buffer; // valid until the next read: comm is taken from it before any other file is read
       try {
         parseStatFields(buf, n, stat);
@@ -257,7 +261,7 @@ export class Sampler {
         cpuCores: cores(first || elapsed <= 0 ? 0 : ownDelta / hz / elapsed), rssBytes: bytes(rss) });
     }
 
-    reader.endPass();
+    reader.endPass(alive);
     for (const st of this.#procs.values()) if (st.seen !== seq) gone.push(st);
     for (const [pid, ig] of this.#ignored) if (ig.seen !== seq) this.#ignored.delete(pid);
     for (const st of gone) if (this.#procs.get(st.pid) === st) this.#procs.delete(st.pid);

@@ -1,6 +1,6 @@
 // Builds small /proc trees for sampler tests. Every file has the real kernel's format: the stat line is the
 // fixture's real line with the fields under test replaced, the node-wide files are copied from a real VM.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fixtureText } from './fixtures.ts';
 
@@ -41,7 +41,11 @@ export class FakeProc {
   set(processes: FakeProcess[], uptimeSeconds: number): void {
     const keep = new Set(processes.map((p) => String(p.pid)));
     for (const name of readdirSync(this.root)) {
-      if (/^\d+$/.test(name) && !keep.has(name)) rmSync(`${this.root}/${name}`, { recursive: true, force: true });
+      if (!/^\d+$/.test(name) || keep.has(name)) continue;
+      // A descriptor kept open on an exited process reads nothing more (the kernel answers ESRCH); on a plain file
+      // it would read the old content after the unlink, so the content goes first.
+      for (const file of ['stat', 'statm']) if (existsSync(`${this.root}/${name}/${file}`)) writeFileSync(`${this.root}/${name}/${file}`, '');
+      rmSync(`${this.root}/${name}`, { recursive: true, force: true });
     }
     this.#writeNodeFiles();
     this.uptimeSeconds = uptimeSeconds;
@@ -54,6 +58,16 @@ export class FakeProc {
       writeFileSync(`${dir}/cgroup`, `4:memory:${p.cgroup}\n0::${p.cgroup}\n`);
       writeFileSync(`${dir}/cmdline`, p.cmdline ? `${p.cmdline.join('\0')}\0` : '');
     }
+  }
+
+  /**
+   * Makes the tree pass for this process's own /proc (`self` is our pid), with `lastPid` as the last pid its
+   * namespace allocated (loadavg's last field): the reader then lists it only when that moves.
+   */
+  setLastPid(lastPid: number): void {
+    rmSync(`${this.root}/self`, { force: true }); // a link to a pid that is not a directory here: existsSync says false
+    symlinkSync(String(process.pid), `${this.root}/self`);
+    writeFileSync(`${this.root}/loadavg`, `0.52 0.58 0.59 2/415 ${lastPid}\n`);
   }
 
   /** A pid directory that is listed but whose files are gone: the process exited mid-scan. */
