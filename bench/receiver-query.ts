@@ -2,11 +2,12 @@
 // store holding 1,000,000 runs, first page and a deep page (cursor at run 9,000), on SQLite and PostgreSQL. The
 // database is built with bulk SQL through the stores' schema (lib/bulk.ts), then served by dist/receiver.js.
 // Run alone: node bench/receiver-query.ts [--quick]
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { encodeCursor } from '../src/receiver/http/query-options.ts';
-import { benchArgs, machineLine, requireBuild, scratchDir } from './lib/env.ts';
-import { runCleanups } from './lib/children.ts';
+import { benchArgs, machineLine, NODE, requireBuild, scratchDir } from './lib/env.ts';
+import { Child, runCleanups } from './lib/children.ts';
+import { freePort } from './lib/baselines.ts';
 import { bulkPostgres, bulkSqlite } from './lib/bulk.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { adminQuery, postgresAvailable, READ_TOKEN, startReceiver, tempDatabase } from './lib/receiver.ts';
@@ -67,6 +68,8 @@ export async function receiverQuery(quick: boolean): Promise<Table[]> {
 
   const rows: string[][] = [];
   const p99s: number[] = [];
+  const p50s: number[] = [];
+  let firstPage = Buffer.alloc(0);
   for (const s of stores) {
     const t0 = performance.now();
     await s.build();
@@ -93,10 +96,11 @@ export async function receiverQuery(quick: boolean): Promise<Table[]> {
         const body = await check.text();
         if (!check.ok) throw new Error(`${label}: HTTP ${check.status} ${body.slice(0, 200)}`);
         const n = (JSON.parse(body) as unknown[]).length;
+        if (firstPage.length === 0) firstPage = Buffer.from(body);
         await load({ url, serverPid: server.child.pid, method: 'GET', connections: 1, amount: 10, headers: { authorization: `Bearer ${READ_TOKEN}` } });
         const r: LoadResult = await load({ url, serverPid: server.child.pid, method: 'GET', connections: 1, amount,
           headers: { authorization: `Bearer ${READ_TOKEN}` } });
-        if (label.includes('limit 100')) p99s.push(r.p99);
+        if (label.includes('limit 100')) { p99s.push(r.p99); p50s.push(r.p50); }
         rows.push([s.name, label, `${n}`, String(amount), `${(body.length / 1024).toFixed(0)} KiB`, spread([r.p50], 2), spread([r.p99], 2),
           r.reqPerSec.toFixed(0), r.serverCpuUs.toFixed(0), String(r.failed)]);
       }
@@ -104,6 +108,11 @@ export async function receiverQuery(quick: boolean): Promise<Table[]> {
       await server.stop();
     }
   }
+  // The floor: a bare node:http server answering every request with the first page's bytes from memory, measured
+  // the same way: what moving that many bytes costs server, loopback and client on this machine, with no work at all.
+  const floor = await bareServerFloor(scratch, firstPage, requests);
+  rows.push(['baseline: bare node:http', 'the first page\'s bytes from memory', '-', String(requests), `${(firstPage.length / 1024).toFixed(0)} KiB`,
+    spread([floor.p50], 2), spread([floor.p99], 2), floor.reqPerSec.toFixed(0), floor.serverCpuUs.toFixed(0), String(floor.failed)]);
   const ok = p99s.every((p) => p < 10);
   return [{
     title: `Receiver query: a job with ${JOB_RUNS.toLocaleString('en')} runs in a store of ${total.toLocaleString('en')} runs`,
@@ -114,10 +123,30 @@ export async function receiverQuery(quick: boolean): Promise<Table[]> {
       `Database: ${total.toLocaleString('en')} runs built with bulk SQL through the stores' schema (bench/lib/bulk.ts), one every 30 s; every ` +
         `${spec.every}th is the queried job's with the full ${(payload.length / 1024).toFixed(1)} KiB summary, the rest are spread over ` +
         `15,000 other jobs with a ${FILLER.length}-byte payload. PostgreSQL: VACUUM ANALYZE and CHECKPOINT after the load; SQLite: wal_checkpoint(TRUNCATE).`,
+      `Baseline: a bare node:http server (no framework, no store) sending the first page's ${(firstPage.length / 1024).toFixed(0)} KiB from ` +
+        `memory to the same client: the floor of moving that answer on this machine. p99 against it: ${p99s.map((p) => `${(p / floor.p99).toFixed(2)}x`).join(', ')} ` +
+        `(first and deep page, per store); p50 against it: ${p50s.map((p) => `${(p / floor.p50).toFixed(2)}x`).join(', ')}.`,
       `Target p99 < 10 ms for the first and the deep page (limit 100) on both stores: ${verdict(ok)}${quick ? ' (quick mode: 100,000 runs, not 1,000,000)' : ''}.`,
       ...(pg === true ? [] : [`PostgreSQL rows skipped: ${pg}`]),
     ],
   }];
+}
+
+async function bareServerFloor(scratch: string, body: Buffer, requests: number): Promise<LoadResult> {
+  const file = `${scratch}/first-page.json`;
+  writeFileSync(file, body);
+  const port = await freePort();
+  const server = new Child(NODE, ['-e', `const body = require('fs').readFileSync(${JSON.stringify(file)});
+    require('http').createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }); res.end(body); })
+      .listen(${port}, '127.0.0.1', () => console.log('listening'));`]);
+  try {
+    await server.waitFor((line) => line === 'listening', 10_000, 'the bare server to listen');
+    const url = `http://127.0.0.1:${port}/`;
+    await load({ url, serverPid: server.pid, method: 'GET', connections: 1, amount: WARMUP + 10 });
+    return await load({ url, serverPid: server.pid, method: 'GET', connections: 1, amount: requests });
+  } finally {
+    await server.stop();
+  }
 }
 
 if (import.meta.main) {
