@@ -174,6 +174,40 @@ describe('Sampler: /proc is listed only when its pid namespace has allocated a p
   });
 });
 
+describe('Sampler: a process that moves into another cgroup, then execs', () => {
+  // The shell `collector run` starts (or a runtime's init) is seen in its parent's cgroup, joins the job's, and execs.
+  const shell: FakeProcess = { pid: 10, comm: 'sh', ppid: 1, utime: 1, start: 100_000, cgroup: '/parent' };
+  const moved = (utime: number): FakeProcess => ({ ...shell, comm: 'make', utime, cgroup: '/job' });
+
+  test('counts from the exec on in the cgroup it moved to, under its new name', (t) => {
+    const { step } = setup(t);
+    step([shell]);
+    assert.deepEqual([...step([shell]).containers.keys()], ['/parent']);
+    const s = step([moved(51)]);
+    assert.deepEqual([...s.containers.keys()], ['/job']);
+    assert.equal(cpuOf(s, '/job'), 0.5);
+    assert.deepEqual(s.processes.map((p) => [p.comm, p.containerKey]), [['make', '/job']]);
+  });
+
+  test('one a scope left out is classified again once it execs, and counts from then on', (t) => {
+    const onlyJob: ProcessScope = { classify: (_pid, _ppid, cgroupKey) => (cgroupKey === '/job' ? '/job' : undefined) };
+    const { step } = setup(t, {}, true, onlyJob);
+    step([shell]);
+    assert.deepEqual(step([shell]).processes, []);
+    step([moved(51)]); // classified afresh: a baseline, as for any process that predates its first sample
+    const s = step([moved(81)]);
+    assert.deepEqual(s.processes.map((p) => [p.comm, p.containerKey]), [['make', '/job']]);
+    assert.equal(cpuOf(s, '/job'), 0.3);
+  });
+
+  test('without an exec its cgroup is not read again (a file read a process a sample is what it would take)', (t) => {
+    const { step } = setup(t);
+    step([shell]);
+    const s = step([{ ...shell, utime: 11, cgroup: '/job' }]);
+    assert.deepEqual([...s.containers.keys()], ['/parent']);
+  });
+});
+
 describe('Sampler: CPU of children that exit between samples', () => {
   const shell = (cutime: number, utime = 10): FakeProcess => ({ pid: 100, comm: 'bash', ppid: 1, utime, cutime, start: OLD, cgroup: '/runner' });
 

@@ -71,9 +71,9 @@ export type ProcessScope = {
 type ProcState = {
   readonly pid: number;
   readonly startTicks: number;
-  readonly containerKey: string;
+  containerKey: string;
   /** False for a reaper counted only through its children (see ProcessScope). */
-  readonly ownCounts: boolean;
+  ownCounts: boolean;
   ppid: number;
   comm: string;
   /** comm as the kernel's bytes: compared at every sample, decoded only when it changes (an exec). */
@@ -101,6 +101,16 @@ type ProcState = {
 
 type ContainerAcc = { cpuTicks: number; memory: number; processes: number };
 
+/** Where a process counts: its container, and whether its own CPU counts there (false: a reaper, see ProcessScope). */
+type Placement = { readonly key: string; readonly ownCounts: boolean };
+
+/** FNV-1a of a comm's bytes: an ignored process is looked at again only when its name changed (it exec'd). */
+function commHash(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h >>> 0;
+}
+
 /** Resident memory from statm; 0 for a file cut short by an exit (its CPU, read from stat, still counts). */
 function residentBytes(buf: Buffer, n: number, pageSize: number): number {
   try {
@@ -127,7 +137,7 @@ export class Sampler {
   #prevCpu: SystemCpu | undefined;
   #knownKeys = new Set<string>();
   /** Processes the scope left out, by pid: their start time, and the sample that last saw them. */
-  readonly #ignored = new Map<number, { start: number; seen: number }>();
+  readonly #ignored = new Map<number, { start: number; seen: number; comm: number }>();
   /** Every process's stat is parsed into this one record. */
   readonly #stat: StatFields = newStatFields();
   readonly #memoryRefresh: number;
@@ -186,8 +196,9 @@ export class Sampler {
       }
       const ignored = this.#ignored.get(pid);
       if (ignored !== undefined) {
-        if (ignored.start === stat.startTicks) { ignored.seen = seq; continue; }
-        this.#ignored.delete(pid); // a new process at a reused pid: classify it afresh
+        if (ignored.start === stat.startTicks && ignored.comm === commHash(buf, stat.commStart, stat.commEnd)) { ignored.seen = seq; continue; }
+        // A new process at a reused pid, or one that exec'd and may have changed cgroups on the way: classify it afresh.
+        this.#ignored.delete(pid);
       }
       const own = stat.utime + stat.stime, kids = stat.cutime + stat.cstime;
       let st = this.#procs.get(pid);
@@ -200,35 +211,37 @@ export class Sampler {
         if (!sameComm(buf, stat.commStart, stat.commEnd, st.commBytes)) { // exec'd: same process, new name and argv
           st.commBytes = new Uint8Array(buf.subarray(stat.commStart, stat.commEnd)); // a copy: the buffer is reused
           st.comm = decodeComm(st.commBytes);
+          // Whatever moves a process into a cgroup usually does it right before an exec (a runtime's init, the shell
+          // `collector run` starts): its cgroup, read when it was first seen, may be out of date.
+          let placed: Placement | undefined;
+          try {
+            placed = this.#place(pid, stat.ppid, first);
+          } catch (err) {
+            if (err instanceof ProcParseError) { vanished++; reader.forget(pid); continue; } // exiting: gone at the end
+            throw err;
+          }
+          if (placed === undefined) { // moved out of the scope: from now on it is not measured
+            this.#procs.delete(pid);
+            this.#ignored.set(pid, { start: stat.startTicks, seen: seq, comm: commHash(st.commBytes, 0, st.commBytes.length) });
+            continue;
+          }
+          st.containerKey = placed.key;
+          st.ownCounts = placed.ownCounts;
           this.#observe(st, this.#readArgv(pid));
         }
       } else {
         if (st !== undefined) gone.push(st); // the pid was reused: the old process is gone
         const commBytes = new Uint8Array(buf.subarray(stat.commStart, stat.commEnd)); // a copy: the buffer is reused
-        const cgroupText = reader.readText(`${pid}/cgroup`);
-        let entries;
+        let placed: Placement | undefined;
         try {
-          if (cgroupText === undefined) throw new ProcParseError('cgroup', 'gone', '');
-          entries = parseCgroupFile(cgroupText);
+          placed = this.#place(pid, stat.ppid, first);
         } catch (err) {
           // Gone between its stat and its cgroup (an exiting process reads empty): skipped, like one gone before.
           if (err instanceof ProcParseError) { vanished++; reader.forget(pid); continue; }
           throw err;
         }
-        const path = groupingPath(entries);
-        const cgroupKey = containerIdentity(path).key;
-        const scoped = this.#o.scope === undefined ? cgroupKey : this.#o.scope.classify(pid, stat.ppid, cgroupKey);
-        if (scoped === undefined) { this.#ignored.set(pid, { start: stat.startTicks, seen: seq }); continue; }
-        const key = typeof scoped === 'string' ? scoped : scoped.reaperFor;
-        const ownCounts = typeof scoped === 'string';
-        const newKey = !this.#knownKeys.has(key);
-        if (newKey) { this.#knownKeys.add(key); this.#o.onNewContainer?.(key, path); }
-        try {
-          this.#o.counters?.observe(key, pid, entries, newKey && !first);
-        } catch (err) {
-          // Not finding a container's counters costs accuracy, never the sample: its processes still count.
-          this.#o.onCounterError?.(key, err);
-        }
+        if (placed === undefined) { this.#ignored.set(pid, { start: stat.startTicks, seen: seq, comm: commHash(commBytes, 0, commBytes.length) }); continue; }
+        const { key, ownCounts } = placed;
         // Born since the last sample: all of its CPU was used in this interval. Otherwise it is a baseline.
         const born = !first && stat.startTicks > this.#prevUptimeTicks;
         ownDelta = born ? own : 0;
@@ -335,6 +348,31 @@ export class Sampler {
       ppid = dead.ppid; born = dead.startTicks;
     }
     return undefined;
+  }
+
+  /**
+   * The container the process at `pid` counts for, from its cgroup file; undefined when the scope leaves it out.
+   * Registers a container seen for the first time, and the process with the counters. Throws ProcParseError when
+   * the cgroup file is gone or empty (the process is exiting). Overwrites the reader's buffer.
+   */
+  #place(pid: number, ppid: number, first: boolean): Placement | undefined {
+    const cgroupText = this.#reader.readText(`${pid}/cgroup`);
+    if (cgroupText === undefined) throw new ProcParseError('cgroup', 'gone', '');
+    const entries = parseCgroupFile(cgroupText);
+    const path = groupingPath(entries);
+    const cgroupKey = containerIdentity(path).key;
+    const scoped = this.#o.scope === undefined ? cgroupKey : this.#o.scope.classify(pid, ppid, cgroupKey);
+    if (scoped === undefined) return undefined;
+    const key = typeof scoped === 'string' ? scoped : scoped.reaperFor;
+    const newKey = !this.#knownKeys.has(key);
+    if (newKey) { this.#knownKeys.add(key); this.#o.onNewContainer?.(key, path); }
+    try {
+      this.#o.counters?.observe(key, pid, entries, newKey && !first);
+    } catch (err) {
+      // Not finding a container's counters costs accuracy, never the sample: its processes still count.
+      this.#o.onCounterError?.(key, err);
+    }
+    return { key, ownCounts: typeof scoped === 'string' };
   }
 
   #readArgv(pid: number): string[] {

@@ -43,7 +43,8 @@ type ContainerTrack = {
   oomKills: number | undefined; memoryPeak: number | undefined; cgroupLimits: ContainerLimits;
 };
 type ProcessTrack = {
-  readonly pid: number; readonly startTicks: number; comm: string; cmdline: string; readonly key: string;
+  /** key: the container it was last seen in (a process may move into a cgroup before it execs). */
+  readonly pid: number; readonly startTicks: number; comm: string; cmdline: string; key: string;
   peakCpu: number; cpuSum: number; intervals: number; peakMem: number; lastSeen: number;
 };
 
@@ -193,7 +194,7 @@ export class Accumulator {
       const c = this.#containers.get(p.containerKey);
       if (c !== undefined) c.processes++;
     }
-    t.comm = p.comm; t.cmdline = p.cmdline; t.lastSeen = this.#samples;
+    t.comm = p.comm; t.cmdline = p.cmdline; t.key = p.containerKey; t.lastSeen = this.#samples;
     if (p.rssBytes > t.peakMem) t.peakMem = p.rssBytes;
     if (!measured) return;
     if (p.cpuCores > t.peakCpu) t.peakCpu = p.cpuCores;
