@@ -97,7 +97,10 @@ try {
       c.cpu_cores.peak.toFixed(2).padStart(8)}  ${mib(c.memory_bytes.avg).padStart(10)}  ${mib(c.memory_bytes.peak).padStart(10)}`);
   }
   console.log('\ntop CPU processes:');
-  for (const p of s.top_cpu_processes) console.log(`  ${String(p.peak_cpu_percent).padStart(6)}% peak  ${p.container.padEnd(14)} ${p.cmdline.slice(0, 60)}`);
+  // A kernel thread or a zombie has no command line: its name in brackets, as ps shows it.
+  for (const p of s.top_cpu_processes) {
+    console.log(`  ${String(p.peak_cpu_percent).padStart(6)}% peak  ${p.container.slice(0, 20).padEnd(20)} ${(p.cmdline || `[${p.name}]`).slice(0, 60)}`);
+  }
 } finally {
   cleanup();
 }
