@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
-import { keptBudgetFor, lastPidOfLoadavg, ProcReader } from './proc-reader.ts';
+import { keptBudgetFor, ProcReader } from './proc-reader.ts';
 import { parseStat } from '../proc/stat.ts';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -57,16 +57,6 @@ test('keptBudgetFor: all but 1,024 descriptors, two a process, and never less th
   assert.equal(keptBudgetFor(0), 0);
   for (const soft of [16, 256, 1024, 2048, 65_536, 1_048_576]) {
     assert.ok(2 * keptBudgetFor(soft) <= Math.max(soft - 1024, soft / 4), `${soft}: leaves room for the rest`);
-  }
-});
-
-test('lastPidOfLoadavg: the last field, with or without its newline; -1 for anything else', () => {
-  const last = (text: string) => lastPidOfLoadavg(Buffer.from(text), Buffer.byteLength(text));
-  assert.equal(last('0.52 0.58 0.59 2/415 96511\n'), 96511);
-  assert.equal(last('0.00 0.00 0.00 1/80 1'), 1);
-  assert.equal(last('0.00 0.00 0.00 1/80 4194304 \n'), 4194304);
-  for (const bad of ['', '\n', '96511', '0.52 0.58 0.59 2/415 x\n', '0.52 0.58 0.59 2/415 12345678901\n', '0.5 1/2 -3\n']) {
-    assert.equal(last(bad), -1, JSON.stringify(bad));
   }
 });
 

@@ -2,6 +2,7 @@
 // Synchronous on purpose: /proc never waits on a disk, and open/read/close costs ~10 µs a process for three
 // files this way against ~200 µs through fs.promises (research/linux-accounting.md §7.1).
 import { fs } from '../node-builtins.ts';
+import { lastPidOfLoadavg } from '../proc/loadavg.ts';
 
 // EINVAL: some files of a process that is exiting (its namespaces are being torn down).
 const GONE = new Set(['ENOENT', 'ESRCH', 'EINVAL']);
@@ -202,20 +203,6 @@ export class ProcReader {
     this.#buf.copy(bigger);
     this.#buf = bigger;
   }
-}
-
-const SPACE = 0x20, NEWLINE = 0x0a, ZERO = 0x30, NINE = 0x39;
-
-/** The last field of loadavg (`0.00 0.01 0.05 1/275 96511`), or -1 when it is not a number. */
-export function lastPidOfLoadavg(buf: Uint8Array, end: number): number {
-  let i = end;
-  while (i > 0 && (buf[i - 1] === NEWLINE || buf[i - 1] === SPACE)) i--;
-  const last = i;
-  let pid = 0;
-  while (i > 0 && buf[i - 1]! >= ZERO && buf[i - 1]! <= NINE) i--;
-  if (i === last || i === 0 || buf[i - 1] !== SPACE || last - i > 10) return -1;
-  for (let j = i; j < last; j++) pid = pid * 10 + (buf[j]! - ZERO);
-  return pid;
 }
 
 function closeKept(k: Kept): void {

@@ -104,13 +104,6 @@ type ContainerAcc = { cpuTicks: number; memory: number; processes: number };
 /** Where a process counts: its container, and whether its own CPU counts there (false: a reaper, see ProcessScope). */
 type Placement = { readonly key: string; readonly ownCounts: boolean };
 
-/** FNV-1a of a comm's bytes: an ignored process is looked at again only when its name changed (it exec'd). */
-function commHash(buf: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
-  return h >>> 0;
-}
-
 /** Resident memory from statm; 0 for a file cut short by an exit (its CPU, read from stat, still counts). */
 function residentBytes(buf: Buffer, n: number, pageSize: number): number {
   try {
@@ -136,8 +129,8 @@ export class Sampler {
   #prevUptimeTicks = 0;
   #prevCpu: SystemCpu | undefined;
   #knownKeys = new Set<string>();
-  /** Processes the scope left out, by pid: their start time, and the sample that last saw them. */
-  readonly #ignored = new Map<number, { start: number; seen: number; comm: number }>();
+  /** Processes the scope left out, by pid: their start time, the sample that last saw them, and their comm (an exec looks again). */
+  readonly #ignored = new Map<number, { start: number; seen: number; commBytes: Uint8Array }>();
   /** Every process's stat is parsed into this one record. */
   readonly #stat: StatFields = newStatFields();
   readonly #memoryRefresh: number;
@@ -196,7 +189,7 @@ export class Sampler {
       }
       const ignored = this.#ignored.get(pid);
       if (ignored !== undefined) {
-        if (ignored.start === stat.startTicks && ignored.comm === commHash(buf, stat.commStart, stat.commEnd)) { ignored.seen = seq; continue; }
+        if (ignored.start === stat.startTicks && sameComm(buf, stat.commStart, stat.commEnd, ignored.commBytes)) { ignored.seen = seq; continue; }
         // A new process at a reused pid, or one that exec'd and may have changed cgroups on the way: classify it afresh.
         this.#ignored.delete(pid);
       }
@@ -222,7 +215,7 @@ export class Sampler {
           }
           if (placed === undefined) { // moved out of the scope: from now on it is not measured
             this.#procs.delete(pid);
-            this.#ignored.set(pid, { start: stat.startTicks, seen: seq, comm: commHash(st.commBytes, 0, st.commBytes.length) });
+            this.#ignored.set(pid, { start: stat.startTicks, seen: seq, commBytes: st.commBytes });
             continue;
           }
           st.containerKey = placed.key;
@@ -240,7 +233,7 @@ export class Sampler {
           if (err instanceof ProcParseError) { vanished++; reader.forget(pid); continue; }
           throw err;
         }
-        if (placed === undefined) { this.#ignored.set(pid, { start: stat.startTicks, seen: seq, comm: commHash(commBytes, 0, commBytes.length) }); continue; }
+        if (placed === undefined) { this.#ignored.set(pid, { start: stat.startTicks, seen: seq, commBytes }); continue; }
         const { key, ownCounts } = placed;
         // Born since the last sample: all of its CPU was used in this interval. Otherwise it is a baseline.
         const born = !first && stat.startTicks > this.#prevUptimeTicks;
