@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import pg from 'pg';
 import { MIGRATIONS } from '../../src/receiver/store/migrations.ts';
 import { PgStore } from '../../src/receiver/store/postgres.ts';
+import { runsJson } from '../../src/receiver/store/runs-json.ts';
 import { selectRunsSql } from '../../src/receiver/store/sql.ts';
 import { SqliteStore } from '../../src/receiver/store/sqlite.ts';
 import type { RunInput, Scope, Store } from '../../src/receiver/store/types.ts';
@@ -102,6 +103,41 @@ for (const kind of STORE_KINDS) {
         workflow: A.workflow, job: A.job, limit: 2 });
       assert.deepEqual(ids(rows), [full2.id, bare.id]);
       assert.deepEqual(ids(await query(store, A)), [full2.id, full.id]);
+    });
+
+    test('queryPage: the body is runsJson of the same runs (names that need escaping too); next is the last run when more follow', async (t) => {
+      const store = await openTestStore(t, await testStoreConfig(t, kind));
+      const odd: Scope = { organization: 'my-org', repository: 'my-org/"quoted"\\repo ✓', workflow: 'ci\n.yml', job: 'build 𝄞\u0001' };
+      const payloads = [{ name: 'ünïcødé "q" \\ \n 𝄞', list: [1, 2.25, null, true] }, 'text', [], { nested: { deep: [{}] } }];
+      const put = [];
+      for (const [i, payload] of payloads.entries()) {
+        // Two runs share a received_at: the id breaks the tie, in the body as in the cursor.
+        put.push((await store.put(run(odd, { run_id: `run\t${i}`, execution_id: `e${i}`, payload: JSON.stringify(payload) }),
+          at(`2026-01-0${Math.min(i, 2) + 1}T00:00:00.000Z`))).id);
+      }
+      const bare = await store.put(run({ ...odd, repository: '"quoted"\\repo ✓' }, { run_id: 'bare' }), at('2026-01-02T12:00:00.000Z'));
+      const [r1, r2, r3, r4] = put as [number, number, number, number];
+      const q = { organization: odd.organization, repositories: [odd.repository], workflow: odd.workflow, job: odd.job, limit: 100 };
+      const both = { ...q, repositories: ['"quoted"\\repo ✓', odd.repository] };
+      for (const [name, query, expectIds, expectNext] of [
+        ['all runs', q, [r4, r3, r2, r1], undefined],
+        ['a first page', { ...q, limit: 3 }, [r4, r3, r2], { receivedAt: '2026-01-02T00:00:00.000Z', id: r2 }],
+        ['the page after it', { ...q, limit: 3, after: { receivedAt: '2026-01-02T00:00:00.000Z', id: r2 } }, [r1], undefined],
+        ['an exact last page', { ...q, limit: 4 }, [r4, r3, r2, r1], undefined],
+        ['an empty page', { ...q, since: '2027-01-01T00:00:00.000Z' }, [], undefined],
+      ] as const) {
+        const page = await store.queryPage(query);
+        const rows = (await store.queryJson({ ...query, limit: query.limit })).slice(0, query.limit);
+        assert.deepEqual(ids(rows), expectIds, name);
+        assert.deepEqual(Buffer.from(page.body), runsJson(rows), name);
+        assert.deepEqual(JSON.parse(Buffer.from(page.body).toString('utf8')), await store.query(query), name);
+        assert.deepEqual(page.next, expectNext, name);
+      }
+      const merged = await store.queryPage({ ...both, limit: 3 });
+      const mergedRows = await store.query({ ...both, limit: 3 });
+      assert.deepEqual(ids(mergedRows), [r4, r3, bare.id]);
+      assert.deepEqual(JSON.parse(Buffer.from(merged.body).toString('utf8')), mergedRows);
+      assert.deepEqual(merged.next, { receivedAt: '2026-01-02T12:00:00.000Z', id: bare.id });
     });
 
     test('migrations: reopening applies nothing twice and keeps the data', async (t) => {

@@ -6,9 +6,10 @@ import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../errors.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { selectHistorySql, selectJobsSql } from './history-sql.ts';
+import { runsJson } from './runs-json.ts';
 import { EXECUTION_KEY, parseJsonText, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
 import type {
-  HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunQuery, Store, StoredRun, StoredRunJson,
+  HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunPage, RunQuery, Store, StoredRun, StoredRunJson,
 } from './types.ts';
 import { exportRunsSql, pruneRunsSql } from './maintenance-sql.ts';
 import { fromPgExportRow, importPgRuns, type PgExportRow } from './pg-maintenance.ts';
@@ -110,6 +111,14 @@ export class PgStore implements Store {
     const { rows } = await this.#query<Omit<Row, 'payload'> & { payload: string }>(sql, params);
     return rows.map((r) => ({ id: Number(r.id), organization: r.organization, repository: r.repository,
       workflow: r.workflow, job: r.job, run_id: r.run_id, received_at: r.received_at.toISOString(), payloadJson: r.payload }));
+  }
+
+  async queryPage(q: RunQuery): Promise<RunPage> {
+    // One statement, one snapshot: the extra run only says whether a next page exists.
+    const rows = await this.queryJson({ ...q, limit: q.limit + 1 });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return { body: runsJson(page), next: rows.length > q.limit && last !== undefined ? { receivedAt: last.received_at, id: last.id } : undefined };
   }
 
   async history(q: HistoryQuery): Promise<HistoryRow[]> {

@@ -16,25 +16,48 @@ const COLUMNS: Readonly<Record<Dialect, string>> = {
 /**
  * The page query. A bare repository name matches two stored names; each gets its own index-ordered
  * subquery (an `IN` on the second index column would make the database sort the whole scope), and
- * the outer query merges them.
+ * the outer query merges them. One name needs no merge: the index gives the order.
  */
-export function selectRunsSql(dialect: Dialect, q: RunQuery): { sql: string; params: (string | number)[] } {
+export function selectRunsSql(dialect: Dialect, q: RunQuery, columns: string = COLUMNS[dialect]): { sql: string; params: (string | number)[] } {
   const params: (string | number)[] = [];
   const p = (value: string | number, cast = '') => {
     params.push(value);
     return dialect === 'postgres' ? `$${params.length}${cast}` : '?';
   };
   const ts = dialect === 'postgres' ? '::timestamptz' : '';
-  const parts = q.repositories.map((repository, i) => {
+  const select = (repository: string) => {
     const where = [`organization = ${p(q.organization)}`, `repository = ${p(repository)}`,
       `workflow = ${p(q.workflow)}`, `job = ${p(q.job)}`];
     if (q.since !== undefined) where.push(`received_at >= ${p(q.since, ts)}`);
     if (q.until !== undefined) where.push(`received_at < ${p(q.until, ts)}`);
     if (q.after !== undefined) where.push(`(received_at, id) < (${p(q.after.receivedAt, ts)}, ${p(q.after.id)})`);
-    return `SELECT * FROM (SELECT ${COLUMNS[dialect]} FROM runs WHERE ${where.join(' AND ')}
-      ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)}) AS r${i}`;
-  });
+    return `SELECT ${columns} FROM runs WHERE ${where.join(' AND ')} ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)}`;
+  };
+  const [only] = q.repositories;
+  if (q.repositories.length === 1 && only !== undefined) return { sql: select(only), params };
+  const parts = q.repositories.map((repository, i) => `SELECT * FROM (${select(repository)}) AS r${i}`);
   return { sql: `${parts.join(' UNION ALL ')} ORDER BY received_at DESC, id DESC LIMIT ${p(q.limit)}`, params };
+}
+
+/** The (id, received_at) of the page's runs, newest first: what the next page's cursor and the page body need. */
+export const selectRunKeysSql = (dialect: Dialect, q: RunQuery) => selectRunsSql(dialect, q, 'id, received_at');
+
+/**
+ * SQLite: the query route's answer for one page, built by SQLite as one BLOB: the JSON array runsJson makes of the
+ * same rows (`json_quote` escapes exactly as JSON.stringify does for any text SQLite can hold; the test compares
+ * the bytes), so that a page costs one allocation instead of one per run plus the copy into the response, and no
+ * sort ever moves a payload (the keys are merged first, the payloads joined by id after).
+ * The order: the keys subquery is ordered and LIMITed, so SQLite keeps its ORDER BY, CROSS JOIN keeps it the outer
+ * loop, and string_agg appends in the order rows arrive. `string_agg(... ORDER BY ...)` would say so too, but
+ * sorts the 6 KB strings in a temporary b-tree (+0.3 ms a page).
+ */
+export function selectPageBodySqlite(q: RunQuery): { sql: string; params: (string | number)[] } {
+  const keys = selectRunKeysSql('sqlite', q);
+  const text = (column: string) => `',"${column}":' || json_quote(r.${column})`;
+  const run = [`'{"id":' || r.id`, ...['organization', 'repository', 'workflow', 'job', 'run_id', 'received_at'].map(text),
+    `',"payload":' || r.payload || '}'`].join(' || ');
+  return { sql: `SELECT CAST('[' || coalesce(string_agg(${run}, ','), '') || ']' AS BLOB) AS body
+    FROM (${keys.sql}) AS k CROSS JOIN runs AS r ON r.id = k.id`, params: keys.params };
 }
 
 /** A stored payload as a value; SQLite's query pages carry it as UTF-8 bytes, PostgreSQL's as text. */

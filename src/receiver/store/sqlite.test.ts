@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test, type TestContext } from 'node:test';
+import fc from 'fast-check';
+import { runsJson } from './runs-json.ts';
+import { selectPageBodySqlite } from './sql.ts';
 import { SqliteStore } from './sqlite.ts';
 import type { RunInput } from './types.ts';
 
@@ -63,4 +66,46 @@ test('close: pushes accepted before close are written; the WAL is checkpointed a
   await closed;
   assert.equal(existsSync(`${path}-wal`), false, 'the last connection to close removes the WAL');
   assert.equal(storedRunIds(path).length, 300);
+});
+
+test('queryPage: SQLite builds the same bytes as runsJson for any names and payload text a push can carry (property)', async () => {
+  // selectPageBodySqlite relies on json_quote escaping as JSON.stringify does; strings come from full Unicode.
+  const store = new SqliteStore(':memory:');
+  try {
+    let n = 0;
+    await fc.assert(fc.asyncProperty(
+      fc.record({ organization: fc.string({ unit: 'binary', minLength: 1 }), repository: fc.string({ unit: 'binary', minLength: 1 }),
+        workflow: fc.string({ unit: 'binary', minLength: 1 }), job: fc.string({ unit: 'binary', minLength: 1 }) }),
+      fc.array(fc.tuple(fc.string({ unit: 'binary' }), fc.jsonValue()), { minLength: 1, maxLength: 4 }),
+      async (scope, runs) => {
+        for (const [runId, payload] of runs) {
+          await store.put({ ...scope, run_id: runId, execution_id: `e${n++}`, payload: JSON.stringify(payload) }, at);
+        }
+        const q = { organization: scope.organization, repositories: [scope.repository], workflow: scope.workflow, job: scope.job,
+          limit: runs.length };
+        const page = await store.queryPage(q);
+        assert.deepEqual(Buffer.from(page.body), runsJson(await store.queryJson(q)));
+      }), { numRuns: 200 });
+  } finally {
+    await store.close();
+  }
+});
+
+test('queryPage: no payload goes through a sort, for one repository name or two', async (t) => {
+  const path = tempDb(t);
+  await new SqliteStore(path).close(); // the schema
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    for (const repositories of [['my-org/my-repo'], ['my-repo', 'my-org/my-repo']]) {
+      const { sql, params } = selectPageBodySqlite({ organization: 'my-org', repositories, workflow: 'ci.yml', job: 'build', limit: 100,
+        after: { receivedAt: '2026-01-01T00:00:00.000Z', id: 5 } });
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+      // The runs are read by rowid after the keys are ordered; a temporary b-tree may only order keys of a merge.
+      assert.ok(plan.includes('SEARCH r USING INTEGER PRIMARY KEY (rowid=?)'), plan.join('\n'));
+      assert.ok(!plan.some((d) => /TEMP B-TREE FOR string_agg/.test(d)), plan.join('\n'));
+      if (repositories.length === 1) assert.ok(!plan.some((d) => /TEMP B-TREE/.test(d)), plan.join('\n'));
+    }
+  } finally {
+    db.close();
+  }
 });

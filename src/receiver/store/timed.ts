@@ -8,6 +8,7 @@ export function timedStore(store: Store, time: <T>(operation: StoreOperation, ru
     put: (run, receivedAt) => time('put', () => store.put(run, receivedAt)),
     query: (q) => time('query', () => store.query(q)),
     queryJson: (q) => time('query', () => store.queryJson(q)),
+    queryPage: (q) => time('query', () => store.queryPage(q)),
     history: (q) => time('query', () => store.history(q)),
     saveStats: (rows) => time('put', () => store.saveStats(rows)),
     listJobs: (q) => time('query', () => store.listJobs(q)),

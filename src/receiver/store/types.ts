@@ -33,6 +33,14 @@ export type StoredRun = Scope & {
 /** `payloadJson`: the payload's JSON text, or its UTF-8 bytes (SQLite hands those over without decoding them). */
 export type StoredRunJson = Omit<StoredRun, 'payload'> & { readonly payloadJson: string | Uint8Array };
 
+/** One page of the query route's answer: the JSON array it sends, and where the next page starts if one follows. */
+export type RunPage = {
+  /** The first `limit` runs, newest first, as JSON: runsJson's bytes (runs-json.ts). */
+  readonly body: Uint8Array;
+  /** The page's last run, when older runs follow it; undefined on the last page. */
+  readonly next: Position | undefined;
+};
+
 export type PutResult = {
   readonly id: number;
   /** True when an earlier row with the same scope and execution_id was replaced (keeping its id). */
@@ -102,6 +110,8 @@ export interface Store {
   query(q: RunQuery): Promise<StoredRun[]>;
   /** The same rows as query, each payload left as JSON text (the query route writes it into the response as is). */
   queryJson(q: RunQuery): Promise<StoredRunJson[]>;
+  /** The query route's answer for the first `q.limit` runs, read in one snapshot. */
+  queryPage(q: RunQuery): Promise<RunPage>;
   /** A job's newest runs with their stats (sizing, dashboard). */
   history(q: HistoryQuery): Promise<HistoryRow[]>;
   /** Stores stats derived from payloads; a row replaced since (another received_at) is left alone. */

@@ -1,6 +1,6 @@
 // The query route's response body, written as bytes: each run's stored payload JSON goes in as it is. Parsing 100
 // summaries (~600 KB) only to serialise them again was most of a page's cost (docs/benchmarks.md, "Query").
-import type { StoredRunJson } from '../store/types.ts';
+import type { StoredRunJson } from './types.ts';
 
 /**
  * The JSON array fastify would make of the runs with their payloads parsed: the same keys in the same order.
@@ -19,7 +19,8 @@ export function runsJson(runs: readonly StoredRunJson[]): Buffer {
   parts.push(runs.length === 0 ? '[]' : '}]');
   let size = 0;
   for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p) : p.byteLength;
-  const out = Buffer.allocUnsafe(size);
+  // Never from Buffer's shared pool (small sizes): the page is the caller's alone, and the query route frees it.
+  const out = Buffer.allocUnsafeSlow(size);
   let at = 0;
   for (const p of parts) {
     if (typeof p === 'string') at += out.write(p, at);

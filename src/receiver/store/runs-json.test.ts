@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { StoredRunJson } from '../store/types.ts';
-import { parseJsonText } from '../store/sql.ts';
+import type { StoredRunJson } from './types.ts';
+import { parseJsonText } from './sql.ts';
 import { runsJson } from './runs-json.ts';
 
 const run = (id: number, payload: unknown, fields: Partial<StoredRunJson> = {}): StoredRunJson => ({
