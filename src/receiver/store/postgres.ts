@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { StoreUnavailableError } from '../errors.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { selectHistorySql, selectJobsSql } from './history-sql.ts';
-import { runsJson } from './runs-json.ts';
+import { nextPosition, runsJson } from './runs-json.ts';
 import { EXECUTION_KEY, parseJsonText, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
 import type {
   HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunPage, RunQuery, Store, StoredRun, StoredRunJson,
@@ -116,9 +116,7 @@ export class PgStore implements Store {
   async queryPage(q: RunQuery): Promise<RunPage> {
     // One statement, one snapshot: the extra run only says whether a next page exists.
     const rows = await this.queryJson({ ...q, limit: q.limit + 1 });
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return { body: runsJson(page), next: rows.length > q.limit && last !== undefined ? { receivedAt: last.received_at, id: last.id } : undefined };
+    return { body: runsJson(rows.slice(0, q.limit)), next: nextPosition(rows, q.limit) };
   }
 
   async history(q: HistoryQuery): Promise<HistoryRow[]> {

@@ -1,6 +1,6 @@
 // The query route's response body, written as bytes: each run's stored payload JSON goes in as it is. Parsing 100
 // summaries (~600 KB) only to serialise them again was most of a page's cost (docs/benchmarks.md, "Query").
-import type { StoredRunJson } from './types.ts';
+import type { Position, StoredRunJson } from './types.ts';
 
 /**
  * The JSON array fastify would make of the runs with their payloads parsed: the same keys in the same order.
@@ -30,4 +30,13 @@ export function runsJson(runs: readonly StoredRunJson[]): Buffer {
     }
   }
   return out;
+}
+
+/**
+ * The next page's start, from the keys of a page asked with one run more than `limit`: its `limit`-th run when that
+ * extra run exists, undefined on the last page.
+ */
+export function nextPosition(found: readonly { readonly id: number; readonly received_at: string }[], limit: number): Position | undefined {
+  const last = found[limit - 1];
+  return found.length > limit && last !== undefined ? { receivedAt: last.received_at, id: last.id } : undefined;
 }

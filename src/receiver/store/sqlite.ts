@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../errors.ts';
 import { pendingMigrations, SCHEMA_MIGRATIONS_DDL } from './migrations.ts';
 import { BACKSTOP_AUTOCHECKPOINT_PAGES, Checkpointer } from './sqlite-checkpointer.ts';
 import { selectHistorySql, selectJobsSql } from './history-sql.ts';
+import { nextPosition } from './runs-json.ts';
 import { EXECUTION_KEY, parseJsonText, selectPageBodySqlite, selectRunKeysSql, selectRunsSql, UPSERT_SET, UPSERT_WHERE } from './sql.ts';
 import type {
   HistoryQuery, HistoryRow, JobRow, JobsQuery, PutResult, RunInput, RunPage, RunQuery, Store, StoredRun, StoredRunJson,
@@ -159,8 +160,7 @@ export class SqliteStore implements Store {
       try {
         const found = this.#prepared(keys.sql).all(...keys.params) as { id: number; received_at: string }[];
         const { body } = this.#prepared(page.sql).get(...page.params) as { body: Uint8Array };
-        const last = found[q.limit - 1];
-        return { body, next: found.length > q.limit && last !== undefined ? { receivedAt: last.received_at, id: last.id } : undefined };
+        return { body, next: nextPosition(found, q.limit) };
       } finally {
         this.#db.exec('COMMIT');
       }
